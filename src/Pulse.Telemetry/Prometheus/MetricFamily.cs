@@ -1,0 +1,101 @@
+using OpenTelemetry.Metrics;
+
+namespace Pulse.Telemetry.Prometheus;
+
+/// <summary>How one OpenTelemetry metric stream is written as a Prometheus metric family.</summary>
+internal sealed class MetricFamily
+{
+    private static readonly Dictionary<string, string> LabelNames = new(StringComparer.Ordinal)
+    {
+        [Http.HttpInstruments.MethodTag] = PulseMetrics.Labels.Method,
+        [Http.HttpInstruments.RouteTag] = PulseMetrics.Labels.Endpoint,
+        [Http.HttpInstruments.StatusCodeTag] = PulseMetrics.Labels.StatusCode,
+    };
+
+    private static readonly HashSet<string> HttpFamilies = new(StringComparer.Ordinal)
+    {
+        PulseMetrics.Http.RequestsTotal,
+        PulseMetrics.Http.RequestDuration,
+        PulseMetrics.Http.RequestSize,
+        PulseMetrics.Http.ResponseSize,
+    };
+
+    /// <summary>
+    /// Runtime instruments published as ObservableCounter although their value goes down as well as up
+    /// (the semantic conventions define both as UpDownCounter). As counters, <c>rate()</c> would read
+    /// every decrease as a reset, so they are exported as gauges.
+    /// </summary>
+    private static readonly HashSet<string> NonMonotonicCounters = new(StringComparer.Ordinal)
+    {
+        "dotnet.thread_pool.thread.count",
+        "dotnet.thread_pool.queue.length",
+    };
+
+    private MetricFamily(string baseName, FamilyKind kind, string help, string unit, bool isHttp)
+    {
+        BaseName = baseName;
+        Kind = kind;
+        Help = help;
+        Unit = unit;
+        IsHttp = isHttp;
+    }
+
+    /// <summary>Family name without the <c>_total</c> a counter's samples carry.</summary>
+    public string BaseName { get; }
+
+    public FamilyKind Kind { get; }
+
+    public string Help { get; }
+
+    /// <summary>Unit word for the OpenMetrics UNIT line; empty when the name does not end with it.</summary>
+    public string Unit { get; }
+
+    /// <summary>
+    /// An HTTP family of the schema: its labels are written as method, endpoint, status code, the
+    /// method is bounded and a request that matched no route gets <see cref="PulseMetrics.UnmatchedEndpoint"/>.
+    /// </summary>
+    public bool IsHttp { get; }
+
+    public static MetricFamily Describe(Metric metric)
+    {
+        var kind = metric.MetricType switch
+        {
+            MetricType.LongSum or MetricType.DoubleSum when NonMonotonicCounters.Contains(metric.Name) => FamilyKind.Gauge,
+            MetricType.LongSum or MetricType.DoubleSum => FamilyKind.Counter,
+            MetricType.LongSumNonMonotonic or MetricType.DoubleSumNonMonotonic => FamilyKind.Gauge,
+            MetricType.LongGauge or MetricType.DoubleGauge => FamilyKind.Gauge,
+
+            // A histogram view named like a counter and given no bucket bounds is a request counter that
+            // shares the duration measurement (see PulseMeterProvider): its count is the counter value.
+            MetricType.Histogram when metric.Name.EndsWith("_total", StringComparison.Ordinal) => FamilyKind.CounterFromHistogram,
+            MetricType.Histogram => FamilyKind.Histogram,
+
+            // Exponential histograms feed the EMF exporter; the text formats cannot carry them.
+            _ => FamilyKind.Skip,
+        };
+
+        var isCounter = kind is FamilyKind.Counter or FamilyKind.CounterFromHistogram;
+        var unit = kind == FamilyKind.CounterFromHistogram ? null : metric.Unit;
+        var name = PrometheusNaming.MetricName(metric.Name, unit, isCounter);
+        var baseName = isCounter ? name[..^"_total".Length] : name;
+        var unitWord = PrometheusNaming.UnitSuffix(unit);
+        if (!baseName.EndsWith("_" + unitWord, StringComparison.Ordinal))
+        {
+            unitWord = string.Empty;
+        }
+
+        return new MetricFamily(baseName, kind, metric.Description ?? string.Empty, unitWord, HttpFamilies.Contains(name));
+    }
+
+    public static string LabelName(string key) =>
+        LabelNames.TryGetValue(key, out var name) ? name : PrometheusNaming.LabelName(key);
+}
+
+internal enum FamilyKind
+{
+    Skip,
+    Counter,
+    Gauge,
+    Histogram,
+    CounterFromHistogram,
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace Pulse.Telemetry.Prometheus;
+
+/// <summary>
+/// Pulls the current cumulative state from the OpenTelemetry SDK and serializes it. Scrapes are
+/// serialized by one gate; a scrape that waited while another collected takes that fresher result
+/// instead of collecting again, so a burst of concurrent scrapes costs one collection.
+/// </summary>
+internal sealed class PrometheusScraper : IDisposable
+{
+    private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly PullExporter _exporter = new();
+    private readonly PrometheusSerializer _serializer = new();
+    private readonly ExpositionWriter _writer = new();
+    private readonly ScrapeResult?[] _latest = new ScrapeResult?[2];
+
+    public PrometheusScraper()
+    {
+        Reader = new BaseExportingMetricReader(_exporter)
+        {
+            TemporalityPreference = MetricReaderTemporalityPreference.Cumulative,
+        };
+    }
+
+    /// <summary>The reader to add to the MeterProvider.</summary>
+    public MetricReader Reader { get; }
+
+    /// <summary>Returns a scrape taken no earlier than this call, or null when the SDK could not be read.</summary>
+    public async Task<ScrapeResult?> ScrapeAsync(bool openMetrics, CancellationToken cancellationToken)
+    {
+        var requestedAt = Stopwatch.GetTimestamp();
+        if (!await _gate.WaitAsync(CollectTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            var slot = openMetrics ? 1 : 0;
+            if (_latest[slot] is { } recent && recent.CollectedAt >= requestedAt)
+            {
+                return recent;
+            }
+
+            _writer.Reset();
+            _exporter.OnExport = batch =>
+            {
+                _serializer.Write(_writer, batch, openMetrics);
+                return ExportResult.Success;
+            };
+            var collectedAt = Stopwatch.GetTimestamp();
+            if (_exporter.Collect?.Invoke((int)CollectTimeout.TotalMilliseconds) != true)
+            {
+                return null;
+            }
+
+            return _latest[slot] = new ScrapeResult(_writer.WrittenSpan.ToArray(), collectedAt);
+        }
+        finally
+        {
+            _exporter.OnExport = null;
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        Reader.Dispose();
+        _gate.Dispose();
+    }
+
+    /// <summary>A pull-only exporter: the reader hands it a <see cref="Collect"/> delegate that scrapes may call.</summary>
+    [ExportModes(ExportModes.Pull)]
+    private sealed class PullExporter : BaseExporter<Metric>, IPullMetricExporter
+    {
+        public Func<int, bool>? Collect { get; set; }
+
+        public Func<Batch<Metric>, ExportResult>? OnExport { get; set; }
+
+        public override ExportResult Export(in Batch<Metric> batch) => OnExport?.Invoke(batch) ?? ExportResult.Success;
+    }
+}
+
+/// <summary>One serialized scrape.</summary>
+/// <param name="Body">UTF-8 exposition text.</param>
+/// <param name="CollectedAt">Stopwatch timestamp taken just before the SDK was read.</param>
+internal sealed record ScrapeResult(byte[] Body, long CollectedAt);

@@ -1,0 +1,78 @@
+namespace Pulse.Telemetry;
+
+/// <summary>Settings of the <c>Telemetry</c> configuration section (documented in docs/configuration.md).</summary>
+public sealed class TelemetryOptions
+{
+    /// <summary>Configuration section the options bind to.</summary>
+    public const string SectionName = "Telemetry";
+
+    /// <summary>When false, no instrument is listened to, no middleware runs and nothing is exported.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>HTTP measurement settings.</summary>
+    public HttpTelemetryOptions Http { get; set; } = new();
+
+    /// <summary>Prometheus exposition settings.</summary>
+    public PrometheusOptions Prometheus { get; set; } = new();
+
+    /// <summary>OTLP export settings.</summary>
+    public OtlpOptions Otlp { get; set; } = new();
+
+    /// <summary>Further meters to export, e.g. <c>Npgsql</c>. Wildcards as in OpenTelemetry's <c>AddMeter</c>.</summary>
+    public IList<string> AdditionalMeters { get; } = [];
+}
+
+/// <summary>Settings of <c>Telemetry:Http</c>.</summary>
+public sealed class HttpTelemetryOptions
+{
+    /// <summary>Upper bounds of the duration histogram's buckets in seconds; defaults to <see cref="PulseMetrics.Http.DefaultDurationBuckets"/>.</summary>
+    public IList<double> DurationBuckets { get; } = [];
+
+    /// <summary>Upper bounds of the size histograms' buckets in bytes; defaults to <see cref="PulseMetrics.Http.DefaultSizeBuckets"/>.</summary>
+    public IList<double> SizeBuckets { get; } = [];
+
+    /// <summary>
+    /// Paths that are not measured. An entry matches the request path exactly (ignoring case); an entry
+    /// ending in <c>/*</c> matches everything below it. Defaults to the Prometheus path.
+    /// </summary>
+    public IList<string> ExcludedPaths { get; } = [];
+}
+
+/// <summary>Settings of <c>Telemetry:Prometheus</c>.</summary>
+public sealed class PrometheusOptions
+{
+    /// <summary>Serve the exposition at all.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Path of the exposition.</summary>
+    public string Path { get; set; } = "/metrics";
+
+    /// <summary>
+    /// When set, the exposition is served only on this separate management port (on the same interface
+    /// as the service), so that a public load balancer never reaches it.
+    /// </summary>
+    public int? Port { get; set; }
+}
+
+/// <summary>Settings of <c>Telemetry:Otlp</c>.</summary>
+public sealed class OtlpOptions
+{
+    /// <summary>Collector address, e.g. <c>http://localhost:4318</c>. OTLP export is off while this is empty.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary><c>HttpProtobuf</c> (default) or <c>Grpc</c>.</summary>
+    public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpProtobuf;
+
+    /// <summary>How often measurements are pushed.</summary>
+    public TimeSpan ExportInterval { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>OTLP transport.</summary>
+public enum OtlpProtocol
+{
+    /// <summary>OTLP/HTTP with protobuf bodies (port 4318 by convention).</summary>
+    HttpProtobuf,
+
+    /// <summary>OTLP/gRPC (port 4317 by convention).</summary>
+    Grpc,
+}
