@@ -134,7 +134,7 @@ internal sealed class HttpTelemetryMiddleware
 
         foreach (var prefix in _excludedPrefixes)
         {
-            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
+            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out var below) && below.HasValue)
             {
                 return true;
             }
