@@ -138,7 +138,7 @@ public sealed class GrafanaDashboardTests
         {
             "instance:process_cpu_seconds:rate5m", "process_resident_memory_bytes", "process_virtual_memory_bytes",
             "custom_process_open_fds", "process_max_fds", "custom_process_threads", "dotnet_gc_collections_total",
-            "dotnet_gc_last_collection_heap_size_bytes", "dotnet_thread_pool_thread_count", "dotnet_thread_pool_queue_length",
+            "dotnet_gc_last_collection_heap_size_bytes", "dotnet_thread_pool_threads", "dotnet_thread_pool_queue_length",
             "node_cpu_seconds_total", "node_memory_MemTotal_bytes", "node_memory_MemAvailable_bytes",
         })
         {
