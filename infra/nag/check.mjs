@@ -1,28 +1,35 @@
 // cdk-nag's AwsSolutions rules over the templates the C# app synthesized.
-// Usage: node nag/check.mjs <cloud-assembly-dir>   (exit 0: no unsuppressed errors; 1: errors, listed; 2: usage)
+// Usage: node nag/check.mjs <cloud-assembly-dir | template.json>...
+//        (exit 0: no unsuppressed errors; 1: errors, listed; 2: usage)
 //
 // Each template is loaded through cloudformation_include.CfnInclude, which keeps resource metadata, so the
 // suppressions the C# code records beside each resource (Metadata.cdk_nag.rules_to_suppress, each with a
 // reason) apply here. Warnings are listed but do not fail the check; errors and rules that could not be
 // evaluated do.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { App, Aspects, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, NagMessageLevel } from 'cdk-nag';
 
-const dir = process.argv[2];
-if (!dir) {
-  console.error('usage: node nag/check.mjs <cloud-assembly-dir>');
+const args = process.argv.slice(2);
+if (args.length === 0) {
+  console.error('usage: node nag/check.mjs <cloud-assembly-dir | template.json>...');
   process.exit(2);
 }
 
-const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-const templates = Object.entries(manifest.artifacts)
-  .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-  .map(([name, artifact]) => ({ name, file: join(dir, artifact.properties.templateFile) }));
+// A cloud assembly contributes every stack template its manifest lists; a file is one template.
+const templates = args.flatMap((arg) => {
+  if (!statSync(arg).isDirectory()) {
+    return [{ name: basename(arg).replace(/(\.template)?\.json$/, ''), file: arg }];
+  }
+  const manifest = JSON.parse(readFileSync(join(arg, 'manifest.json'), 'utf8'));
+  return Object.entries(manifest.artifacts)
+    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
+    .map(([name, artifact]) => ({ name, file: join(arg, artifact.properties.templateFile) }));
+});
 if (templates.length === 0) {
-  console.error(`no stack templates in ${dir} (files: ${readdirSync(dir).join(', ')})`);
+  console.error(`no stack templates in ${args.join(' ')}`);
   process.exit(2);
 }
 

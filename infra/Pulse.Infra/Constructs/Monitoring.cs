@@ -59,8 +59,26 @@ internal sealed class Monitoring : Construct
             TopicName = $"{settings.ResourcePrefix}-alarms",
             DisplayName = $"Pulse {settings.Name} alarms",
             MasterKey = TopicKey,
-            EnforceSSL = true,
         });
+        // Once a topic has a policy, CloudWatch needs an explicit grant to publish alarm notifications.
+        _ = Topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudWatchAlarmsPublish",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [Topic.TopicArn],
+            Conditions = new Dictionary<string, object> { ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Stack.Of(this).Account } },
+        }));
+        // TLS only. (TopicProps.EnforceSSL adds this statement only when another one is added, in this CDK version.)
+        _ = Topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "AllowPublishThroughSSLOnly",
+            Effect = Effect.DENY,
+            Principals = [new StarPrincipal()],
+            Actions = ["sns:Publish"],
+            Resources = [Topic.TopicArn],
+            Conditions = new Dictionary<string, object> { ["Bool"] = new Dictionary<string, object> { ["aws:SecureTransport"] = "false" } },
+        }));
         if (settings.AlarmEmail is { } email)
         {
             Topic.AddSubscription(new EmailSubscription(email));
