@@ -29,6 +29,7 @@ public sealed class SettingsTests
 
         Assert.True(prod.DatabaseMultiAz);
         Assert.True(prod.DeletionProtection);
+        Assert.True(prod.RetainData);
         Assert.Equal(3, prod.AzCount);
         Assert.Equal(0, prod.SpotPercent);
         Assert.False(prod.PrometheusOnAws);
@@ -68,6 +69,16 @@ public sealed class SettingsTests
         Assert.Equal(4, dev.MaxTasks);
         Assert.Equal("vpc-0123456789abcdef0", dev.ExistingVpc?.VpcId);
         Assert.Equal(["subnet-1123456789abcdef0", "subnet-1123456789abcdef1"], dev.ExistingVpc?.AppSubnetIds);
+    }
+
+    [Fact]
+    public void SwitchingDeletionProtectionOffForATeardownStillKeepsTheData()
+    {
+        var prod = Resolve(new() { ["prod.deletionProtection"] = "false" }).Single(e => e.Name == "prod");
+
+        Assert.False(prod.DeletionProtection);
+        Assert.True(prod.RetainData);
+        Assert.Equal(Amazon.CDK.RemovalPolicy.RETAIN, Stacks.Retention.RemovalPolicyOf(prod));
     }
 
     [Fact]

@@ -41,6 +41,7 @@ internal static class ContextOverrides
         ["databaseMaxStorageGiB"] = (s, v) => s with { DatabaseMaxStorageGiB = v.Int() },
         ["databaseMultiAz"] = (s, v) => s with { DatabaseMultiAz = v.Bool() },
         ["deletionProtection"] = (s, v) => s with { DeletionProtection = v.Bool() },
+        ["retainData"] = (s, v) => s with { RetainData = v.Bool() },
         ["backupRetentionDays"] = (s, v) => s with { BackupRetentionDays = v.Int() },
         ["secretRotationDays"] = (s, v) => s with { SecretRotationDays = v.Int() },
         ["https"] = (s, v) => s with { Https = v.Bool() },

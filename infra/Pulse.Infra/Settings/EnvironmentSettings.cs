@@ -97,8 +97,15 @@ internal sealed record EnvironmentSettings
     /// <summary>Standby in a second AZ.</summary>
     public bool DatabaseMultiAz { get; init; }
 
-    /// <summary>Deletion protection on the database and the load balancer; the database is snapshotted on delete.</summary>
+    /// <summary>Deletion protection on the database and the load balancer (switch off before tearing down).</summary>
     public bool DeletionProtection { get; init; }
+
+    /// <summary>
+    /// What a stack deletion leaves behind: a final database snapshot and the log groups (true), or
+    /// nothing (false). Independent of <see cref="DeletionProtection"/>, so that switching protection off
+    /// for a teardown still keeps the snapshot.
+    /// </summary>
+    public bool RetainData { get; init; }
 
     /// <summary>Days of automated backups (1 to 35).</summary>
     public int BackupRetentionDays { get; init; } = 1;
@@ -153,6 +160,7 @@ internal sealed record EnvironmentSettings
         DatabaseInstanceClass = "t4g.micro",
         DatabaseMultiAz = false,
         DeletionProtection = false,
+        RetainData = false,
         BackupRetentionDays = 1,
     };
 
@@ -174,6 +182,7 @@ internal sealed record EnvironmentSettings
         DatabaseMaxStorageGiB = 200,
         DatabaseMultiAz = true,
         DeletionProtection = true,
+        RetainData = true,
         BackupRetentionDays = 14,
         LogRetentionDays = 30,
     };

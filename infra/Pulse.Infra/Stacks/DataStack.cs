@@ -72,8 +72,8 @@ internal sealed class DataStack : Stack
             CopyTagsToSnapshot = true,
             CloudwatchLogsExports = ["postgresql"],
             // Protected environments leave a final snapshot; development deletes the instance and its backups.
-            RemovalPolicy = settings.DeletionProtection ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
-            DeleteAutomatedBackups = !settings.DeletionProtection,
+            RemovalPolicy = settings.RetainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+            DeleteAutomatedBackups = !settings.RetainData,
         });
         Instance.Node.AddDependency(postgresLog);
 

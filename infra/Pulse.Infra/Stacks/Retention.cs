@@ -32,6 +32,6 @@ internal static class Retention
     public static RemovalPolicy RemovalPolicyOf(EnvironmentSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return settings.DeletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+        return settings.RetainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     }
 }
