@@ -39,7 +39,8 @@ internal sealed class Monitoring : Construct
         this.settings = settings;
 
         // CloudWatch publishes alarm notifications to an encrypted topic only if the key lets it use the key
-        // (the AWS-managed SNS key does not), hence a customer-managed key.
+        // (the AWS-managed SNS key does not), hence a customer-managed key:
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
         TopicKey = new Key(this, "AlarmTopicKey", new KeyProps
         {
             Description = $"Encrypts the {settings.ResourcePrefix} alarm topic",

@@ -23,7 +23,8 @@ internal sealed class PublicLoadBalancer : Construct
     {
         AccessLogs = new Bucket(this, "AccessLogs", new BucketProps
         {
-            // ALB log delivery writes only to SSE-S3 buckets (a KMS key is not supported).
+            // ALB log delivery writes only to SSE-S3 buckets (a KMS key is not supported):
+            // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
             Encryption = BucketEncryption.S3_MANAGED,
             BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
             ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,

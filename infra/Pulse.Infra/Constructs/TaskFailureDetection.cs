@@ -24,7 +24,10 @@ internal sealed class TaskFailureDetection : Construct
     /// <summary>Dimension that keeps the count of each cluster (and so each environment) apart.</summary>
     public const string ClusterDimension = "ClusterArn";
 
-    /// <summary>The stop codes that mean a task failed (API_Task.html#stopCode).</summary>
+    /// <summary>
+    /// The stop codes that mean a task failed
+    /// (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html, stopCode).
+    /// </summary>
     public static IReadOnlyList<string> FailureStopCodes { get; } = ["TaskFailedToStart", "EssentialContainerExited"];
 
     public TaskFailureDetection(Construct scope, string id, EnvironmentSettings settings, ICluster cluster)
@@ -34,6 +37,7 @@ internal sealed class TaskFailureDetection : Construct
         ArgumentNullException.ThrowIfNull(cluster);
 
         // EventBridge delivers to CloudWatch Logs only into groups named /aws/events/...
+        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html, CloudWatch Logs target).
         LogGroup = new LogGroup(this, "Events", new LogGroupProps
         {
             LogGroupName = $"/aws/events/{settings.ResourcePrefix}-ecs-task-failures",

@@ -13,7 +13,10 @@ internal static partial class SettingsValidator
     public static IReadOnlyList<int> LogRetentionDaysAllowed { get; } =
         [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-    /// <summary>Fargate CPU units and the memory sizes (MiB) each allows (ECS task size table).</summary>
+    /// <summary>
+    /// Fargate CPU units and the memory sizes (MiB) each allows
+    /// (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html, task CPU and memory).
+    /// </summary>
     public static IReadOnlyDictionary<int, IReadOnlyList<int>> FargateSizes { get; } = new Dictionary<int, IReadOnlyList<int>>
     {
         [256] = [512, 1024, 2048],
