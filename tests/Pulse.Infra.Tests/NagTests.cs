@@ -30,6 +30,9 @@ public sealed class NagTests(SynthesizedApp app)
     [RequiresInfraNodeModulesFact]
     public async Task AwsSolutionsFindsNoUnsuppressedErrorsInAnyStack()
     {
+        Assert.True(
+            Directory.Exists(Repository.Path("infra", "node_modules", "cdk-nag")),
+            "infra/node_modules is missing: run npm ci --prefix infra (.ci/run does).");
         var canary = Path.Combine(app.Directory, "NagCanary.json");
         await File.WriteAllTextAsync(canary, Canary);
 

@@ -91,12 +91,12 @@ internal sealed class DataStack : Stack
         };
         if (!settings.DatabaseMultiAz)
         {
-            suppressions.Add(new("AwsSolutions-RDS3", $"{settings.Name} runs a single-AZ instance to save cost; production settings enable multi-AZ."));
+            suppressions.Add(new("AwsSolutions-RDS3", $"The databaseMultiAz setting of {settings.Name} chooses a single-AZ instance to save cost; the prod defaults run multi-AZ."));
         }
 
         if (!settings.DeletionProtection)
         {
-            suppressions.Add(new("AwsSolutions-RDS10", $"{settings.Name} is disposable and must be deletable by the destroy workflow; production settings enable deletion protection."));
+            suppressions.Add(new("AwsSolutions-RDS10", $"The deletionProtection setting of {settings.Name} is off: dev is disposable, and prod switches it off only to be torn down (docs/deployment.md)."));
         }
 
         Nag.Suppress(Instance, [.. suppressions]);

@@ -165,6 +165,10 @@ internal sealed class ServiceStack : Stack
         Monitoring = new Monitoring(this, "Monitoring", settings, Service, LoadBalancer, TaskFailures, AppLogs);
 
         SuppressNagFindings(settings);
+        if (!settings.Https && settings.RetainData)
+        {
+            Annotations.Of(this).AddWarning($"{settings.Name} serves plain HTTP: set {settings.Name}.https=true and {settings.Name}.certificateArn (docs/deployment.md).");
+        }
 
         var scheme = settings.Https ? "https" : "http";
         _ = new CfnOutput(this, "ServiceUrl", new CfnOutputProps { Value = $"{scheme}://{LoadBalancer.LoadBalancer.LoadBalancerDnsName}", Description = "Point a DNS name at the load balancer for HTTPS" });
