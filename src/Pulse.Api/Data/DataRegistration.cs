@@ -52,7 +52,9 @@ internal static class DataRegistration
         services.AddSingleton<SchemaMigrator>();
         services.AddHostedService<MigrateOnStartup>();
 
-        // A query, not just opening a connection: a pooled connection "opens" without touching the server.
+        // Ready when the database answers and its schema is at least this build's: a query, since a pooled
+        // connection "opens" without touching the server, and the schema, since with MigrateOnStartup=false a
+        // replica may start before the migrate task has run.
         services.AddHealthChecks().AddDbContextCheck<PulseDbContext>(
             HealthCheckName,
             tags: [HealthApi.ReadyTag],
@@ -60,8 +62,10 @@ internal static class DataRegistration
             {
                 try
                 {
-                    await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
-                    return true;
+                    var version = await db.Database
+                        .SqlQueryRaw<int>($"SELECT COALESCE(MAX(version), 0) AS \"Value\" FROM {SchemaMigrator.HistoryTable}")
+                        .SingleAsync(cancellationToken);
+                    return version >= SchemaMigrator.LatestVersion(db.Database.IsNpgsql() ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite);
                 }
                 catch (Exception ex) when (DatabaseErrors.Classify(ex) == DatabaseErrorKind.Unreachable)
                 {

@@ -32,6 +32,11 @@ internal sealed partial class SchemaMigrator(DatabaseTarget target, ILogger<Sche
 
     private const string ResourcePrefix = "migrations/";
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(5);
+    private static readonly Lazy<int> LatestPostgres = new(() => All(DatabaseProvider.Postgres)[^1].Version);
+    private static readonly Lazy<int> LatestSqlite = new(() => All(DatabaseProvider.Sqlite)[^1].Version);
+
+    /// <summary>The schema version this build needs on <paramref name="provider"/>.</summary>
+    public static int LatestVersion(DatabaseProvider provider) => provider == DatabaseProvider.Postgres ? LatestPostgres.Value : LatestSqlite.Value;
 
     /// <summary>Every migration of <paramref name="provider"/>, oldest first.</summary>
     public static IReadOnlyList<SchemaMigration> All(DatabaseProvider provider)
@@ -133,7 +138,10 @@ internal sealed partial class SchemaMigrator(DatabaseTarget target, ILogger<Sche
     {
         // WAL lets readers carry on while a request writes; the setting is stored in the database file.
         await ExecuteAsync(connection, null, "PRAGMA journal_mode=WAL", cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // BEGIN IMMEDIATE: take the write lock before reading the history, so that two runs cannot both
+        // read "not applied" (a deferred transaction would only lock at its first write).
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         await ExecuteAsync(connection, transaction, $"""
             CREATE TABLE IF NOT EXISTS {HistoryTable} (
                 version    INTEGER PRIMARY KEY,
