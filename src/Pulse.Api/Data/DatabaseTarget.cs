@@ -93,6 +93,18 @@ internal sealed partial class DatabaseTarget
             builder.ApplicationName = "pulse-api";
         }
 
+        // The service sets no session state, so a pooled connection needs no DISCARD ALL before reuse, and
+        // its few statements are worth preparing once per connection rather than parsing on every request.
+        if (!DatabaseOptionsValidator.Names(connectionString, "No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        if (!DatabaseOptionsValidator.Names(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 32;
+        }
+
         return builder;
     }
 

@@ -14,6 +14,8 @@ internal sealed class PulseDbContext(DbContextOptions<PulseDbContext> options) :
 
     public DbSet<TaskItem> Tasks => Set<TaskItem>();
 
+    public bool IsPostgres => Database.IsNpgsql();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new ProductConfiguration());

@@ -85,7 +85,7 @@ internal static class ProductApi
     internal static async Task<Results<Ok<ProductResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetProduct(
         long id, PulseDbContext db, HttpContext context, CancellationToken cancellationToken)
     {
-        if (await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, cancellationToken) is not { } product)
+        if (await CompiledQueries.FindProductAsync(db, id, cancellationToken) is not { } product)
         {
             return ApiProblems.NotFound(Resource, id);
         }

@@ -102,7 +102,7 @@ internal static class TaskApi
     internal static async Task<Results<Ok<TaskResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetTask(
         long id, PulseDbContext db, HttpContext context, CancellationToken cancellationToken)
     {
-        if (await db.Tasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == id, cancellationToken) is not { } task)
+        if (await CompiledQueries.FindTaskAsync(db, id, cancellationToken) is not { } task)
         {
             return ApiProblems.NotFound(Resource, id);
         }
