@@ -141,7 +141,10 @@ public abstract class BadInputContract(ApiFixture api)
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.True((int)response.StatusCode is >= 400 and < 500, $"{name}: {(int)response.StatusCode} {text}");
-        await response.AssertProblemAsync(bad.Expected);
+        var problem = await response.AssertProblemAsync(bad.Expected);
+        Assert.True(
+            problem.TryGetProperty("errors", out _) || !string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()),
+            $"{name}: the problem does not say what was wrong: {text}");
         Assert.Equal(before, await Api.CountRowsAsync());
         await AssertUnchangedAsync(productUrl);
         await AssertUnchangedAsync(taskUrl);

@@ -160,6 +160,20 @@ public abstract class ProductApiContract(ApiFixture api)
     }
 
     [DatabaseFact]
+    public async Task AThousandBadItemsAreReportedUpToAHundredFieldsAndCountedBeyond()
+    {
+        var items = string.Join(',', Enumerable.Repeat("""{"name":"","price":-1,"amount":1}""", 1000));
+
+        using var response = await Client.PostJsonAsync("/products", $"[{items}]");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        var errors = problem.GetProperty("errors").EnumerateObject().ToList();
+        Assert.Equal(101, errors.Count);
+        Assert.Equal(["[0].name", "[0].price"], errors.Take(2).Select(e => e.Name));
+        Assert.Equal("1900 more errors in other fields are not listed.", errors.Single(e => e.Name == "$").Value[0].GetString());
+    }
+
+    [DatabaseFact]
     public async Task GettingAnUnknownIdAnswers404Problem()
     {
         using var response = await Client.GetAsync($"/products/{UnusedId}");

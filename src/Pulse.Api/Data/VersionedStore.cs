@@ -24,6 +24,9 @@ internal static class VersionedStore
         for (var attempt = 1; ; attempt++)
         {
             await using var transaction = advanceIdentity ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+
+            // A failure rolls back the whole transaction, so SaveChanges needs no savepoint (a round trip) of its own.
+            db.Database.AutoSavepointsEnabled = false;
             try
             {
                 db.Set<T>().AddRange(items);

@@ -34,6 +34,22 @@ internal static class ApiRegistration
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
 
+        // Routing answers 405 and 415 itself (before any handler); say what was wrong there too.
+        services.Configure<ProblemDetailsOptions>(options =>
+        {
+            var previous = options.CustomizeProblemDetails;
+            options.CustomizeProblemDetails = context =>
+            {
+                previous?.Invoke(context);
+                context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+                {
+                    StatusCodes.Status405MethodNotAllowed => $"This resource does not support {context.HttpContext.Request.Method}.",
+                    StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json (UTF-8).",
+                    _ => null,
+                };
+            };
+        });
+
         services.AddOpenApi(options =>
         {
             options.AddDocumentTransformer(OpenApiTransformers.DescribeDocument);
