@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace Pulse.Api.Data;
@@ -71,19 +70,5 @@ internal sealed class DatabaseOptionsValidator(IConfiguration configuration) : I
         {
             failures.Add($"Database:Provider is Postgres but no user is set: set Username in ConnectionStrings:{DatabaseOptions.PostgresConnectionStringName} or Database:Postgres:Username.");
         }
-    }
-
-    /// <summary>Whether a connection string names a keyword itself (Npgsql's builder reports every known keyword as present).</summary>
-    internal static bool Names(string? connectionString, params string[] keywords)
-    {
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            return false;
-        }
-
-        var raw = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        return raw.Keys.Cast<string>().Select(Normalize).Intersect(keywords.Select(Normalize)).Any();
-
-        static string Normalize(string key) => key.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
     }
 }

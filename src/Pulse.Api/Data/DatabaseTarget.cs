@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -78,29 +79,29 @@ internal sealed partial class DatabaseTarget
             builder.Database = fields.Dbname;
         }
 
-        if (!DatabaseOptionsValidator.Names(connectionString, "Timeout"))
+        if (!Names(connectionString, "Timeout"))
         {
             builder.Timeout = (int)Math.Ceiling(fields.ConnectTimeout.TotalSeconds);
         }
 
-        if (!DatabaseOptionsValidator.Names(connectionString, "Command Timeout", "CommandTimeout"))
+        if (!Names(connectionString, "Command Timeout", "CommandTimeout"))
         {
             builder.CommandTimeout = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
         }
 
-        if (!DatabaseOptionsValidator.Names(connectionString, "Application Name", "ApplicationName"))
+        if (!Names(connectionString, "Application Name", "ApplicationName"))
         {
             builder.ApplicationName = "pulse-api";
         }
 
         // The service sets no session state, so a pooled connection needs no DISCARD ALL before reuse, and
         // its few statements are worth preparing once per connection rather than parsing on every request.
-        if (!DatabaseOptionsValidator.Names(connectionString, "No Reset On Close", "NoResetOnClose"))
+        if (!Names(connectionString, "No Reset On Close", "NoResetOnClose"))
         {
             builder.NoResetOnClose = true;
         }
 
-        if (!DatabaseOptionsValidator.Names(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
+        if (!Names(connectionString, "Max Auto Prepare", "MaxAutoPrepare"))
         {
             builder.MaxAutoPrepare = 32;
         }
@@ -156,6 +157,20 @@ internal sealed partial class DatabaseTarget
         {
             return false;
         }
+    }
+
+    /// <summary>Whether a connection string names a keyword itself (Npgsql's builder reports every known keyword as present).</summary>
+    private static bool Names(string? connectionString, params string[] keywords)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return false;
+        }
+
+        var raw = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        return raw.Keys.Cast<string>().Select(Normalize).Intersect(keywords.Select(Normalize)).Any();
+
+        static string Normalize(string key) => key.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning,
