@@ -81,6 +81,6 @@ internal sealed partial class ApiExceptionHandler(
     [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Database unavailable ({ExceptionType}: {Reason}); answered 503")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string exceptionType, string reason);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Request rejected with {Status}: {Reason}")]
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "Request rejected with {Status}: {Reason}")]
     private static partial void LogRejected(ILogger logger, int status, string reason);
 }
