@@ -10,11 +10,12 @@ namespace Pulse.Telemetry.Emf;
 /// exponential histogram at every interval boundary of the wall clock and writes per-endpoint and
 /// service-wide documents stamped with the interval's start, so each lands in one CloudWatch period;
 /// PerRequest mode writes one document per request and, per interval, the peak of requests in flight.
-/// Registered after the server (hosted services stop in reverse order), so at stop the server has already
-/// drained its requests: the partial interval is then collected and everything queued is written before
-/// the host exits, and the documents' counts add up to the requests served.
+/// The last documents are written in <see cref="StoppedAsync"/>, which the host calls once every hosted
+/// service has stopped, the server included (so whatever the registration order, it has drained its
+/// requests): the partial interval is collected and everything queued is written before the host exits,
+/// and the documents' counts add up to the requests served.
 /// </summary>
-internal sealed partial class EmfExporter : IHostedService, IDisposable
+internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
 {
     /// <summary>How long a stop waits for stdout to take the last documents.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
@@ -30,11 +31,13 @@ internal sealed partial class EmfExporter : IHostedService, IDisposable
     private readonly long _intervalMs;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _flushLock = new();
+    private readonly Lock _stopLock = new();
 
     private EmfDocumentWriter? _writer;
     private EmfHistogramCollector? _collector;
     private EmfRequestListener? _listener;
     private Task _loop = Task.CompletedTask;
+    private Task? _stopped;
 
     public EmfExporter(
         IOptions<TelemetryOptions> options, EmfOutput output, HostMeterScope scope, InFlightRequests inFlight, EcsTaskMetadata ecs,
@@ -80,12 +83,37 @@ internal sealed partial class EmfExporter : IHostedService, IDisposable
         _loop = RunAsync(_stopping.Token);
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Ends the interval timer; the server may still be draining requests, so nothing is collected yet.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
 
-        // The server has drained: nothing more is measured. Stop listening, then write the partial interval.
+    /// <summary>
+    /// Writes the partial interval and waits (up to <see cref="DrainTimeout"/>) until stdout has taken every
+    /// queued document. Only the first call does so: a host can be stopped twice (WebApplicationFactory
+    /// stops it, then <c>app.Run()</c> returning stops it again).
+    /// </summary>
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopLock)
+        {
+            return _stopped ??= FinishAsync(cancellationToken);
+        }
+    }
+
+    private async Task FinishAsync(CancellationToken cancellationToken)
+    {
+        await StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Every hosted service has stopped, the server included: nothing more is measured.
         _listener?.Dispose();
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         Flush(nowMs - (nowMs % _intervalMs));

@@ -81,12 +81,17 @@ internal sealed class EmfHarness : IAsyncDisposable
         Duration.Record(seconds, tags);
     }
 
-    /// <summary>Stops every exporter (the final flush) and returns every line written.</summary>
+    /// <summary>Stops every exporter as a host does (the final flush comes after every stop) and returns every line written.</summary>
     public async Task<IReadOnlyList<string>> StopAsync()
     {
         foreach (var exporter in _exporters)
         {
             await exporter.StopAsync(CancellationToken.None);
+        }
+
+        foreach (var exporter in _exporters)
+        {
+            await exporter.StoppedAsync(CancellationToken.None);
         }
 
         return Writer.Lines;
