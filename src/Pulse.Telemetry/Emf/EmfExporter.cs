@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,7 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
     private EmfRequestListener? _listener;
     private Task _loop = Task.CompletedTask;
     private Task? _stopped;
+    private volatile bool _disposed;
 
     public EmfExporter(
         IOptions<TelemetryOptions> options, EmfOutput output, HostMeterScope scope, InFlightRequests inFlight, EcsTaskMetadata ecs,
@@ -92,7 +94,11 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
     /// <summary>Ends the interval timer; the server may still be draining requests, so nothing is collected yet.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (!_disposed)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
@@ -112,6 +118,11 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
     private async Task FinishAsync(CancellationToken cancellationToken)
     {
         await StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_writer is null || _disposed)
+        {
+            // Never started, or already torn down: there is nothing to collect.
+            return;
+        }
 
         // Every hosted service has stopped, the server included: nothing more is measured.
         _listener?.Dispose();
@@ -125,7 +136,7 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
         {
             await _output.DrainAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
             LogNotDrained(_logger, DrainTimeout.TotalSeconds);
         }
@@ -133,6 +144,7 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         _stopping.Cancel();
         _stopping.Dispose();
         _listener?.Dispose();
