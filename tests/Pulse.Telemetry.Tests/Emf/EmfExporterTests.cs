@@ -101,7 +101,7 @@ public sealed class EmfExporterTests
         Assert.All(EmfMetrics.Emitted, m => Assert.Contains((m.Name, string.Join(',', m.Dimensions.Order())), written));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node", "npm")]
     [InlineData(EmfLatencyFormat.Values)]
     [InlineData(EmfLatencyFormat.StatisticSet)]
     public async Task TheFallbackFormatsKeepCountsExactAndWriteOnlyTheirOwnForm(EmfLatencyFormat format)
@@ -137,6 +137,7 @@ public sealed class EmfExporterTests
 
         Assert.Equal(durations.Length, EmfStatistics.Sums(documents, EmfMetrics.Names.RequestCount, ServiceSet).Single().Value);
         AssertRules(lines, start);
+        await EmfSchema.AssertValidAsync(lines);
     }
 
     [Fact]

@@ -42,7 +42,14 @@ public static class EmfSchema
         await InstallGate.WaitAsync();
         try
         {
-            if (Directory.Exists(System.IO.Path.Combine(ValidatorDirectory, "node_modules", "ajv")))
+            if (IsInstalled())
+            {
+                return;
+            }
+
+            // The test projects run in parallel processes; npm ci starts by deleting node_modules, so only one may run it.
+            using var crossProcess = await LockAsync(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pulse-emf-validator.lock"));
+            if (IsInstalled())
             {
                 return;
             }
@@ -55,5 +62,30 @@ public static class EmfSchema
         {
             InstallGate.Release();
         }
+    }
+
+    private static bool IsInstalled() => File.Exists(System.IO.Path.Combine(ValidatorDirectory, "node_modules", "ajv", "package.json"));
+
+    /// <summary>An exclusive lock between processes (FileShare.None is an advisory lock on Unix).</summary>
+    private static async Task<FileStream> LockAsync(string path)
+    {
+        FileStream? stream = null;
+        await Wait.UntilAsync(
+            () =>
+            {
+                try
+                {
+                    stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    return true;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromMinutes(4),
+            "the lock on the EMF validator's npm install",
+            TimeSpan.FromMilliseconds(200));
+        return stream!;
     }
 }
