@@ -10,7 +10,8 @@ namespace Pulse.Benchmarks;
 /// The measurements one request produces, recorded through the production pipeline (the same
 /// registration, views and readers as the service): ASP.NET Core's duration measurement with the tags
 /// its hosting layer attaches, the two body sizes and the in-flight count. The baseline makes the same
-/// calls on instruments nobody listens to.
+/// calls on instruments nobody listens to. <see cref="Emf"/> adds the CloudWatch EMF exporter (Aggregated,
+/// the default), whose own MeterProvider aggregates the duration once more into an exponential histogram.
 /// </summary>
 [MemoryDiagnoser]
 public class RequestRecordingBenchmarks
@@ -26,10 +27,14 @@ public class RequestRecordingBenchmarks
     private Histogram<long> _silentSize = null!;
     private Meter _silentMeter = null!;
 
+    /// <summary>Whether the EMF exporter (Aggregated mode) is on, as it is by default.</summary>
+    [Params(false, true)]
+    public bool Emf { get; set; }
+
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder([]);
+        var builder = WebApplication.CreateSlimBuilder([$"--Telemetry:Emf:Enabled={Emf}"]);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.AddPulseTelemetry();
