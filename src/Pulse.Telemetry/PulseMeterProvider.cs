@@ -47,7 +47,7 @@ internal sealed class PulseMeterProvider(
             .AddMeter([.. settings.AdditionalMeters])
             .SetExemplarFilter(ExemplarFilterType.AlwaysOff);
 
-        foreach (var view in HttpViews.Create(settings.Http))
+        foreach (var view in HttpViews.Create(settings.Http).Append(RuntimeViews.Create))
         {
             builder.AddView(instrument => IsFromOtherHost(instrument) ? MetricStreamConfiguration.Drop : view(instrument));
         }

@@ -90,14 +90,16 @@ public static class PulseMetrics
     /// <summary>The <c>method</c> value of every request whose method is not in <see cref="KnownMethods"/>.</summary>
     public const string OtherMethod = "OTHER";
 
-    /// <summary>Methods reported as themselves; anything else is <see cref="OtherMethod"/> (RFC 9110 and RFC 5789).</summary>
-    public static IReadOnlyList<string> KnownMethods { get; } = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+    private static readonly string[] Methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
 
-    /// <summary>Returns the bounded <c>method</c> label value for a request method.</summary>
+    /// <summary>Methods reported as themselves; anything else is <see cref="OtherMethod"/> (RFC 9110 and RFC 5789).</summary>
+    public static IReadOnlyList<string> KnownMethods => Methods;
+
+    /// <summary>Returns the bounded <c>method</c> label value for a request method (on the request path: allocates nothing).</summary>
     public static string NormalizeMethod(string method)
     {
         ArgumentNullException.ThrowIfNull(method);
-        foreach (var known in KnownMethods)
+        foreach (var known in Methods)
         {
             if (string.Equals(known, method, StringComparison.OrdinalIgnoreCase))
             {

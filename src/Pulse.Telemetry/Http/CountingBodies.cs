@@ -6,70 +6,93 @@ namespace Pulse.Telemetry.Http;
 /// <summary>
 /// Counts the bytes of a response body whatever the application writes through: the stream, the pipe
 /// or SendFile. Kestrel knows the count but does not expose it, and minimal APIs write JSON without a
-/// Content-Length, so the count has to be taken here.
+/// Content-Length, so the count has to be taken here. Instances are pooled: <see cref="Attach"/> at the
+/// start of a request, <see cref="Detach"/> once the pipeline has returned, so measuring allocates nothing.
 /// </summary>
-internal sealed class CountingResponseBodyFeature(IHttpResponseBodyFeature inner) : IHttpResponseBodyFeature
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The wrapper stream holds nothing to release; the server owns and disposes the real body.")]
+internal sealed class CountingResponseBodyFeature : IHttpResponseBodyFeature
 {
-    private CountingWriteStream? _stream;
-    private CountingPipeWriter? _writer;
+    private readonly CountingWriteStream _stream;
+    private readonly CountingPipeWriter _writer;
+    private IHttpResponseBodyFeature? _inner;
+
+    public CountingResponseBodyFeature()
+    {
+        _stream = new CountingWriteStream(this);
+        _writer = new CountingPipeWriter(this);
+    }
 
     public long BytesWritten { get; set; }
 
-    public Stream Stream => _stream ??= new CountingWriteStream(inner.Stream, this);
+    public Stream Stream => _stream;
 
-    public PipeWriter Writer => _writer ??= new CountingPipeWriter(inner.Writer, this);
+    public PipeWriter Writer => _writer;
 
-    public void DisableBuffering() => inner.DisableBuffering();
+    internal IHttpResponseBodyFeature Inner => _inner ?? throw new ObjectDisposedException(nameof(CountingResponseBodyFeature), "The response has completed.");
 
-    public Task StartAsync(CancellationToken cancellationToken = default) => inner.StartAsync(cancellationToken);
+    public void Attach(IHttpResponseBodyFeature inner)
+    {
+        _inner = inner;
+        BytesWritten = 0;
+    }
+
+    public void Detach() => _inner = null;
+
+    public void DisableBuffering() => Inner.DisableBuffering();
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => Inner.StartAsync(cancellationToken);
 
     public async Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
     {
-        await inner.SendFileAsync(path, offset, count, cancellationToken);
+        await Inner.SendFileAsync(path, offset, count, cancellationToken);
         BytesWritten += count ?? new FileInfo(path).Length - offset;
     }
 
-    public Task CompleteAsync() => inner.CompleteAsync();
+    public Task CompleteAsync() => Inner.CompleteAsync();
 }
 
-internal sealed class CountingPipeWriter(PipeWriter inner, CountingResponseBodyFeature counter) : PipeWriter
+internal sealed class CountingPipeWriter(CountingResponseBodyFeature counter) : PipeWriter
 {
-    public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+    private PipeWriter Inner => counter.Inner.Writer;
 
-    public override long UnflushedBytes => inner.UnflushedBytes;
+    public override bool CanGetUnflushedBytes => Inner.CanGetUnflushedBytes;
+
+    public override long UnflushedBytes => Inner.UnflushedBytes;
 
     public override void Advance(int bytes)
     {
         counter.BytesWritten += bytes;
-        inner.Advance(bytes);
+        Inner.Advance(bytes);
     }
 
-    public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+    public override Memory<byte> GetMemory(int sizeHint = 0) => Inner.GetMemory(sizeHint);
 
-    public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+    public override Span<byte> GetSpan(int sizeHint = 0) => Inner.GetSpan(sizeHint);
 
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => Inner.FlushAsync(cancellationToken);
 
     public override ValueTask<FlushResult> WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         counter.BytesWritten += source.Length;
-        return inner.WriteAsync(source, cancellationToken);
+        return Inner.WriteAsync(source, cancellationToken);
     }
 
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
+    public override void CancelPendingFlush() => Inner.CancelPendingFlush();
 
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    public override void Complete(Exception? exception = null) => Inner.Complete(exception);
 
-    public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+    public override ValueTask CompleteAsync(Exception? exception = null) => Inner.CompleteAsync(exception);
 }
 
-internal sealed class CountingWriteStream(Stream inner, CountingResponseBodyFeature counter) : Stream
+internal sealed class CountingWriteStream(CountingResponseBodyFeature counter) : Stream
 {
+    private Stream Inner => counter.Inner.Stream;
+
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
 
-    public override bool CanWrite => inner.CanWrite;
+    public override bool CanWrite => true;
 
     public override long Length => throw new NotSupportedException();
 
@@ -79,9 +102,9 @@ internal sealed class CountingWriteStream(Stream inner, CountingResponseBodyFeat
         set => throw new NotSupportedException();
     }
 
-    public override void Flush() => inner.Flush();
+    public override void Flush() => Inner.Flush();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override Task FlushAsync(CancellationToken cancellationToken) => Inner.FlushAsync(cancellationToken);
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
@@ -92,25 +115,25 @@ internal sealed class CountingWriteStream(Stream inner, CountingResponseBodyFeat
     public override void Write(byte[] buffer, int offset, int count)
     {
         counter.BytesWritten += count;
-        inner.Write(buffer, offset, count);
+        Inner.Write(buffer, offset, count);
     }
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         counter.BytesWritten += buffer.Length;
-        inner.Write(buffer);
+        Inner.Write(buffer);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         counter.BytesWritten += count;
-        return inner.WriteAsync(buffer, offset, count, cancellationToken);
+        return Inner.WriteAsync(buffer, offset, count, cancellationToken);
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         counter.BytesWritten += buffer.Length;
-        return inner.WriteAsync(buffer, cancellationToken);
+        return Inner.WriteAsync(buffer, cancellationToken);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Pulse.Telemetry.Http;
@@ -38,4 +39,17 @@ internal sealed class HttpInstruments
     public Histogram<long> RequestSize { get; }
 
     public Histogram<long> ResponseSize { get; }
+
+    /// <summary>Records one request's body sizes with the same method and route tags ASP.NET Core uses (no allocation).</summary>
+    public void RecordSizes(string method, string? route, long requestBytes, long responseBytes)
+    {
+        var tags = new TagList { { MethodTag, PulseMetrics.NormalizeMethod(method) } };
+        if (route is not null)
+        {
+            tags.Add(RouteTag, route);
+        }
+
+        RequestSize.Record(requestBytes, tags);
+        ResponseSize.Record(responseBytes, tags);
+    }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.ObjectPool;
 using Microsoft.Extensions.Options;
 using Pulse.Telemetry.Prometheus;
 
@@ -14,6 +14,9 @@ namespace Pulse.Telemetry.Http;
 /// </summary>
 internal sealed class HttpTelemetryMiddleware
 {
+    private static readonly ObjectPool<CountingResponseBodyFeature> ResponseCounters =
+        new DefaultObjectPool<CountingResponseBodyFeature>(new DefaultPooledObjectPolicy<CountingResponseBodyFeature>(), maximumRetained: 1024);
+
     private readonly RequestDelegate _next;
     private readonly HttpInstruments _instruments;
     private readonly InFlightRequests _inFlight;
@@ -93,7 +96,8 @@ internal sealed class HttpTelemetryMiddleware
         _inFlight.Enter();
         var features = context.Features;
         var originalBody = features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        var countingBody = new CountingResponseBodyFeature(originalBody);
+        var countingBody = ResponseCounters.Get();
+        countingBody.Attach(originalBody);
         features.Set<IHttpResponseBodyFeature>(countingBody);
 
         var request = context.Request;
@@ -111,17 +115,13 @@ internal sealed class HttpTelemetryMiddleware
         finally
         {
             features.Set(originalBody);
+            var responseBytes = countingBody.BytesWritten;
+            countingBody.Detach();
+            ResponseCounters.Return(countingBody);
             _inFlight.Leave();
 
-            var tags = new TagList { { HttpInstruments.MethodTag, PulseMetrics.NormalizeMethod(request.Method) } };
             route ??= context.GetEndpoint()?.Metadata.GetMetadata<IRouteDiagnosticsMetadata>()?.Route;
-            if (route is not null)
-            {
-                tags.Add(HttpInstruments.RouteTag, route);
-            }
-
-            _instruments.RequestSize.Record(chunkedBody?.BytesRead ?? request.ContentLength ?? 0, tags);
-            _instruments.ResponseSize.Record(countingBody.BytesWritten, tags);
+            _instruments.RecordSizes(request.Method, route, chunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
         }
     }
 
@@ -134,7 +134,7 @@ internal sealed class HttpTelemetryMiddleware
 
         foreach (var prefix in _excludedPrefixes)
         {
-            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
+            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out var below) && below.HasValue)
             {
                 return true;
             }

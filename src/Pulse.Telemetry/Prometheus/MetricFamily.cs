@@ -23,11 +23,11 @@ internal sealed class MetricFamily
     /// <summary>
     /// Runtime instruments published as ObservableCounter although their value goes down as well as up
     /// (the semantic conventions define both as UpDownCounter). As counters, <c>rate()</c> would read
-    /// every decrease as a reset, so they are exported as gauges.
+    /// every decrease as a reset, so they are exported as gauges. Names as renamed by <see cref="RuntimeViews"/>.
     /// </summary>
     private static readonly HashSet<string> NonMonotonicCounters = new(StringComparer.Ordinal)
     {
-        "dotnet.thread_pool.thread.count",
+        "dotnet.thread_pool.threads",
         "dotnet.thread_pool.queue.length",
     };
 

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using BenchmarkDotNet.Attributes;
+using Pulse.Telemetry;
+using Pulse.Telemetry.Http;
+
+namespace Pulse.Benchmarks;
+
+/// <summary>
+/// The measurements one request produces, recorded through the production pipeline (the same
+/// registration, views and readers as the service): ASP.NET Core's duration measurement with the tags
+/// its hosting layer attaches, the two body sizes and the in-flight count. The baseline makes the same
+/// calls on instruments nobody listens to.
+/// </summary>
+[MemoryDiagnoser]
+public class RequestRecordingBenchmarks
+{
+    // ASP.NET Core caches boxed status codes, so recording allocates no box either.
+    private static readonly object Status200 = 200;
+
+    private WebApplication? _app;
+    private Histogram<double> _duration = null!;
+    private HttpInstruments _instruments = null!;
+    private InFlightRequests _inFlight = null!;
+    private Histogram<double> _silentDuration = null!;
+    private Histogram<long> _silentSize = null!;
+    private Meter _silentMeter = null!;
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder([]);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.AddPulseTelemetry();
+        _app = builder.Build();
+        await _app.StartAsync();
+
+        var meterFactory = _app.Services.GetRequiredService<IMeterFactory>();
+        _duration = meterFactory.Create(PulseMetrics.AspNetCoreHostingMeterName).CreateHistogram<double>(HttpInstruments.ServerRequestDuration, "s");
+        _instruments = _app.Services.GetRequiredService<HttpInstruments>();
+        _inFlight = _app.Services.GetRequiredService<InFlightRequests>();
+
+        _silentMeter = new Meter("Pulse.Benchmarks.Silent");
+        _silentDuration = _silentMeter.CreateHistogram<double>("duration");
+        _silentSize = _silentMeter.CreateHistogram<long>("size");
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        _silentMeter.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public void NobodyListening()
+    {
+        _silentDuration.Record(0.0042, HostingTags());
+        _silentSize.Record(0);
+        _silentSize.Record(27);
+    }
+
+    [Benchmark]
+    public void RecordOneRequest()
+    {
+        _inFlight.Enter();
+        _duration.Record(0.0042, HostingTags());
+        _instruments.RecordSizes("GET", "/products/{id}", 0, 27);
+        _inFlight.Leave();
+    }
+
+    /// <summary>The share of ASP.NET Core's own measurement (both views: duration and request count).</summary>
+    [Benchmark]
+    public void RecordDurationOnly() => _duration.Record(0.0042, HostingTags());
+
+    /// <summary>The share of the two body-size histograms.</summary>
+    [Benchmark]
+    public void RecordSizesOnly() => _instruments.RecordSizes("GET", "/products/{id}", 0, 27);
+
+    private static TagList HostingTags() => new()
+    {
+        { "http.request.method", "GET" },
+        { "url.scheme", "http" },
+        { "network.protocol.version", "1.1" },
+        { "http.route", "/products/{id}" },
+        { "http.response.status_code", Status200 },
+    };
+}
