@@ -35,6 +35,8 @@ internal sealed class LoadRunner(LoadOptions options, CliConsole console, RunCon
         var context = new FlowContext(driver, control);
 
         var startedAt = DateTimeOffset.UtcNow;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var (gen0Before, gen2Before) = (GC.CollectionCount(0), GC.CollectionCount(2));
         var start = Stopwatch.GetTimestamp();
         var title = Title(scenario, maxConnections);
         await using (var progress = ProgressView.Start(console, new ProgressSampler(stats, start), title))
@@ -58,7 +60,11 @@ internal sealed class LoadRunner(LoadOptions options, CliConsole console, RunCon
         }
 
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        var summary = Summarize(scenario, stats, startedAt, seconds, maxConnections);
+        var cost = new GeneratorCost(
+            stats.Sent == 0 ? 0 : Math.Round((GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / (double)stats.Sent, 1),
+            GC.CollectionCount(0) - gen0Before,
+            GC.CollectionCount(2) - gen2Before);
+        var summary = Summarize(scenario, stats, startedAt, seconds, maxConnections) with { Generator = cost };
         SummaryRenderer.Render(console.Ansi, summary);
         if (options.JsonPath is { } path)
         {
@@ -250,6 +256,7 @@ internal sealed class LoadRunner(LoadOptions options, CliConsole console, RunCon
             Endpoints = [.. stats.Endpoints.Where(e => e.Count + e.Cancelled > 0).Select(e => SummaryBuilder.Endpoint(e, seconds))],
             ScheduleLagMs = options.OpenLoop && stats.ScheduleLag.Count > 0 ? Lag(stats.ScheduleLag) : null,
             Failures = [.. stats.FailureSamples().Select(f => new FailureSample(f.Key, f.Value))],
+            Generator = new GeneratorCost(0, 0, 0),
         };
     }
 

@@ -51,7 +51,13 @@ internal sealed record RunSummary
 
     /// <summary>Up to 10 distinct descriptions of unexpected outcomes, most frequent first.</summary>
     public required IReadOnlyList<FailureSample> Failures { get; init; }
+
+    /// <summary>What the generator itself cost, to tell its limits from the service's.</summary>
+    public required GeneratorCost Generator { get; init; }
 }
+
+/// <summary>The generator's own cost during the run: managed allocations per request and garbage collections.</summary>
+internal sealed record GeneratorCost(double AllocatedBytesPerRequest, int Gen0Collections, int Gen2Collections);
 
 /// <summary>Counts and latency of one endpoint, or of all of them (<see cref="Method"/> and <see cref="Endpoint"/> absent).</summary>
 internal sealed record EndpointSummary
