@@ -17,7 +17,7 @@ public sealed class TelemetryConfigurationTests
         using var metrics = await client.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
-        Assert.DoesNotContain(factory.Services.GetServices<IHostedService>(), s => s.GetType().Name == "PulseMeterProvider");
+        Assert.DoesNotContain(factory.Services.GetServices<IHostedService>(), s => s is Telemetry.PulseMeterProvider);
     }
 
     [Fact]
