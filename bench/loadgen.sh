@@ -3,6 +3,9 @@
 # CPU 0, the generators to CPU 1 so they never compete with the service for a core):
 #   1. closed-loop throughput against GET /: wrk and `--scenario root --concurrency N`, interleaved runs,
 #      median ratio loadgen/wrk (goal: >= 0.5);
+#      Each client's CPU time (user + system) per request is printed too: on a busy machine the
+#      multi-threaded generator can win more CPU share than single-threaded wrk, so the throughput ratio
+#      alone can flatter it; CPU per request does not depend on share;
 #   2. rate accuracy: `--rps 500` for 10 s, checked against the service's own http_requests_total
 #      (goal: within 2%).
 #
@@ -37,10 +40,19 @@ done
 curl -fs "$url/health/live" >/dev/null || { echo "service did not start" >&2; exit 1; }
 
 loadgen() { taskset -c 1 dotnet "$out/loadgen/Pulse.LoadGen.dll" --url "$url" "$@"; }
-wrk_rps() { taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "$url/" | awk '/Requests\/sec/ {print $2}'; }
-loadgen_rps() {
-  loadgen --scenario root --concurrency "$connections" --duration "${seconds}s" --json "$out/closed.json" >/dev/null
-  jq -r '.overall.rate' "$out/closed.json"
+# Each prints "<requests per second> <CPU microseconds per request>".
+TIMEFORMAT='%U %S'
+wrk_run() {
+  local cpu rps requests
+  cpu=$({ time taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "$url/" >"$out/wrk.txt"; } 2>&1)
+  rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt")
+  requests=$(awk '/requests in/ {print $1}' "$out/wrk.txt")
+  echo "$rps $(awk -v c="$cpu" -v n="$requests" 'BEGIN {split(c, t, " "); printf "%.1f", (t[1] + t[2]) * 1e6 / n}')"
+}
+loadgen_run() {
+  local cpu
+  cpu=$({ time loadgen --scenario root --concurrency "$connections" --duration "${seconds}s" --json "$out/closed.json" >/dev/null; } 2>&1)
+  jq -r --arg cpu "$cpu" '"\(.overall.rate) \((($cpu | split(" ") | map(tonumber) | add) * 1e6 / .overall.count * 10 | round) / 10)"' "$out/closed.json"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 get_root_count() { curl -fs "$url/metrics" | awk '/^http_requests_total\{method="GET",endpoint="\/",/ {s += $2} END {print s + 0}'; }
@@ -49,18 +61,21 @@ get_root_count() { curl -fs "$url/metrics" | awk '/^http_requests_total\{method=
 taskset -c 1 wrk -t1 -c"$connections" -d3s "$url/" >/dev/null
 loadgen --scenario root --concurrency "$connections" --duration 3s >/dev/null
 
-echo "Closed loop, GET /, $connections connections, ${seconds}s per run"
-printf 'run  %12s  %12s  %6s\n' "wrk rps" "loadgen rps" "ratio"
-wrks=() gens=() ratios=()
+echo "Closed loop, GET /, $connections connections, ${seconds}s per run (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+printf 'run  %10s  %12s  %6s  %14s  %14s\n' "wrk rps" "loadgen rps" "ratio" "wrk us CPU/req" "loadgen us/req"
+wrks=() gens=() ratios=() wcpus=() gcpus=()
 for run in $(seq 1 "$runs"); do
   # Alternate which client goes first so that drift does not favour one.
-  if [ $((run % 2)) -eq 1 ]; then w=$(wrk_rps); g=$(loadgen_rps); else g=$(loadgen_rps); w=$(wrk_rps); fi
+  if [ $((run % 2)) -eq 1 ]; then read -r w wc < <(wrk_run); read -r g gc < <(loadgen_run)
+  else read -r g gc < <(loadgen_run); read -r w wc < <(wrk_run); fi
   r=$(awk -v g="$g" -v w="$w" 'BEGIN {printf "%.3f", g / w}')
-  wrks+=("$w") gens+=("$g") ratios+=("$r")
-  printf '%3d  %12s  %12s  %6s\n' "$run" "$w" "$g" "$r"
+  wrks+=("$w") gens+=("$g") ratios+=("$r") wcpus+=("$wc") gcpus+=("$gc")
+  printf '%3d  %10s  %12s  %6s  %14s  %14s\n' "$run" "$w" "$g" "$r" "$wc" "$gc"
 done
-printf 'median %10s  %12s  %6s\n' \
-  "$(printf '%s\n' "${wrks[@]}" | median)" "$(printf '%s\n' "${gens[@]}" | median)" "$(printf '%s\n' "${ratios[@]}" | median)"
+printf 'median %8s  %12s  %6s  %14s  %14s\n' \
+  "$(printf '%s\n' "${wrks[@]}" | median)" "$(printf '%s\n' "${gens[@]}" | median)" "$(printf '%s\n' "${ratios[@]}" | median)" \
+  "$(printf '%s\n' "${wcpus[@]}" | median)" "$(printf '%s\n' "${gcpus[@]}" | median)"
+echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo
 echo "Open loop, --rps 500 for 10 s, GET /"

@@ -275,7 +275,7 @@ internal sealed class LoadRunner(LoadOptions options, CliConsole console, RunCon
         var mode = options.Rps is { } rps
             ? string.Create(CultureInfo.InvariantCulture, $"open loop at {rps:0.###} rps")
             : string.Create(CultureInfo.InvariantCulture, $"closed loop x{maxConnections}");
-        return $"pulse loadgen: {ScenarioNames.Format(options.Scenario)} against {scenario.Target}, {mode}, for {Durations.Format(options.Duration)}";
+        return $"{ScenarioNames.Format(options.Scenario)} -> {scenario.Target}, {mode}, {Durations.Format(options.Duration)}";
     }
 
     private string StoppingMessage(RunControl run, RunStats stats)
