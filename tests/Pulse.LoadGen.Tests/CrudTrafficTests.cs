@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Pulse.LoadGen.Engine;
-using Pulse.Testing;
 
 namespace Pulse.LoadGen.Tests;
 
@@ -36,15 +34,11 @@ public sealed class CrudTrafficTests(PulseService service)
         var productsBefore = await ListIdsAsync("products");
         var tasksBefore = await ListIdsAsync("tasks");
         var counters = await service.RequestCountersAsync();
-        using var control = new RunControl();
 
-        var run = LoadGen.RunAsync(control, "--url", Url, "--scenario", "crud", "--duration", "1h", "--rps", "200");
-        await Wait.UntilAsync(
-            async () => ServiceTrafficTests.Delta(counters, await service.RequestCountersAsync(), "POST", "/products") >= 10,
-            TimeSpan.FromSeconds(30),
-            "the run to create 10 products");
-        Assert.True(control.Interrupt());
-        var result = await run;
+        var result = await LoadGen.InterruptAsync(
+            async () => ServiceTrafficTests.Delta(counters, await service.RequestCountersAsync(), "POST", "/products") >= 5,
+            "the run to create 5 products",
+            "--url", Url, "--scenario", "crud", "--duration", "1h", "--rps", "100");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("(stopped by interrupt)", result.Output, StringComparison.Ordinal);

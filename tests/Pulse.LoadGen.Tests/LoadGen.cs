@@ -2,6 +2,7 @@ using System.Text.Json;
 using Pulse.LoadGen.Cli;
 using Pulse.LoadGen.Engine;
 using Pulse.LoadGen.Output;
+using Pulse.Testing;
 
 namespace Pulse.LoadGen.Tests;
 
@@ -20,6 +21,29 @@ internal static class LoadGen
         var console = CliConsole.Plain(TextWriter.Synchronized(output), TextWriter.Synchronized(error), progressInterval: TimeSpan.FromMilliseconds(200));
         var exitCode = await LoadGenCli.RunAsync(args, console, control).WaitAsync(TimeLimit);
         return new LoadGenResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// Starts a run in the background, waits until <paramref name="started"/> holds, presses Ctrl+C once and
+    /// returns the run's result. If the wait fails the run is aborted, so it cannot outlive the test.
+    /// </summary>
+    public static async Task<LoadGenResult> InterruptAsync(Func<Task<bool>> started, string what, params string[] args)
+    {
+        using var control = new RunControl();
+        var run = RunAsync(control, args);
+        try
+        {
+            await Wait.UntilAsync(started, TimeSpan.FromSeconds(30), what);
+        }
+        catch
+        {
+            control.Abort();
+            await run;
+            throw;
+        }
+
+        Assert.True(control.Interrupt());
+        return await run;
     }
 
     /// <summary>A fresh path for <c>--json</c>.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Pulse.LoadGen.Engine;
 using Pulse.Testing;
 
 namespace Pulse.LoadGen.Tests;
@@ -86,15 +85,11 @@ public sealed class ServiceTrafficTests(PulseService service)
     {
         var before = await service.RequestCountersAsync();
         var json = LoadGen.TempJsonPath();
-        using var control = new RunControl();
 
-        var run = LoadGen.RunAsync(control, "--url", Url, "--scenario", "seed", "--duration", "1h", "--concurrency", "2", "--json", json);
-        await Wait.UntilAsync(
+        var result = await LoadGen.InterruptAsync(
             async () => Delta(before, await service.RequestCountersAsync(), "GET", "/") >= 20,
-            TimeSpan.FromSeconds(30),
-            "the run to send 20 requests to GET /");
-        Assert.True(control.Interrupt());
-        var result = await run;
+            "the run to send 20 requests to GET /",
+            "--url", Url, "--scenario", "seed", "--duration", "1h", "--concurrency", "2", "--json", json);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Interrupted: waiting for", result.Output, StringComparison.Ordinal);
