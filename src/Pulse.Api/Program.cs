@@ -3,6 +3,8 @@ using Pulse.Api.Health;
 using Pulse.Api.Hosting;
 using Pulse.Telemetry;
 
+if (HealthCheckCommand.IsInvoked(args)) return await HealthCheckCommand.RunAsync(args);
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddPulseTelemetry();
@@ -16,6 +18,7 @@ app.MapGreetings();
 app.MapPulseHealthChecks();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to the integration tests' <c>WebApplicationFactory</c>.</summary>
 public partial class Program;

@@ -1,0 +1,23 @@
+using Pulse.Infra;
+using Pulse.Infra.Settings;
+
+// Synthesizes every stack of the selected environments (context "environments", default dev,prod) without
+// AWS credentials: no lookups, settings from CDK context (docs/deployment.md). Run by the CDK CLI through
+// cdk.json, or directly: dotnet run --project infra/Pulse.Infra
+try
+{
+    var (app, environments) = PulseApp.Create();
+    var assembly = app.Synth();
+    foreach (var environment in environments)
+    {
+        Console.Error.WriteLine($"{environment.Settings.Name}: {string.Join(", ", environment.Stacks.Select(s => s.StackName))}");
+    }
+
+    Console.Error.WriteLine($"Cloud assembly: {assembly.Directory}");
+    return 0;
+}
+catch (InvalidSettingsException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Amazon.CDK;
+using Pulse.Infra.Settings;
+using Pulse.Infra.Stacks;
+
+namespace Pulse.Infra;
+
+/// <summary>The stacks of one environment.</summary>
+internal sealed record PulseEnvironment(
+    EnvironmentSettings Settings,
+    RegistryStack Registry,
+    NetworkStack? Network,
+    DataStack Data,
+    ServiceStack Service)
+{
+    public IEnumerable<Stack> Stacks => new Stack?[] { Registry, Network, Data, Service }.OfType<Stack>();
+}
+
+/// <summary>Builds the CDK app: per environment a registry, network (unless an existing VPC), data and service stack.</summary>
+internal static class PulseApp
+{
+    /// <summary>Context value the CDK CLI hands to the app (cdk.json context plus <c>-c</c> options).</summary>
+    private const string CliContextVariable = "CDK_CONTEXT_JSON";
+
+    /// <summary>
+    /// An app whose settings come from its context: <paramref name="context"/> (tests) or, when null, what
+    /// the CDK CLI passes. Throws <see cref="InvalidSettingsException"/> before creating any construct.
+    /// </summary>
+    public static (App App, IReadOnlyList<PulseEnvironment> Environments) Create(IDictionary<string, object>? context = null, string? outdir = null)
+    {
+        // Settings are resolved from plain .NET values first, so bad settings fail fast and without jsii.
+        var cliContext = context is null ? ReadCliContext() : null;
+        var settings = context is not null
+            ? ContextOverrides.Resolve(key => context.TryGetValue(key, out var v) ? v : null, context.Keys)
+            : ContextOverrides.Resolve(key => cliContext!.TryGetValue(key, out var v) ? v : null, cliContext!.Keys);
+
+        // The CLI asks for path metadata (aws:cdk:path) by default; ask for it here too so that
+        // `dotnet run` and `cdk synth` write identical templates.
+        var appContext = new Dictionary<string, object>(FeatureFlags.All) { ["aws:cdk:enable-path-metadata"] = true };
+        foreach (var (key, value) in context ?? new Dictionary<string, object>())
+        {
+            appContext[key] = value;
+        }
+
+        var app = new App(new AppProps { Context = appContext, Outdir = outdir, AnalyticsReporting = false });
+        return (app, Build(app, settings));
+    }
+
+    /// <summary>Adds the stacks of each environment to <paramref name="app"/>.</summary>
+    public static IReadOnlyList<PulseEnvironment> Build(App app, IEnumerable<EnvironmentSettings> environments)
+    {
+        ArgumentNullException.ThrowIfNull(environments);
+        return environments.Select(settings => Build(app, settings)).ToList();
+    }
+
+    private static PulseEnvironment Build(App app, EnvironmentSettings settings)
+    {
+        var errors = SettingsValidator.Validate(settings);
+        if (errors.Count > 0)
+        {
+            throw new InvalidSettingsException(errors);
+        }
+
+        IStackProps Props(string description) => new StackProps
+        {
+            Env = new Amazon.CDK.Environment { Region = settings.Region, Account = settings.Account },
+            Description = $"Pulse {settings.Name}: {description}",
+            Tags = new Dictionary<string, string> { ["Project"] = "Pulse", ["Environment"] = settings.Name },
+        };
+
+        var prefix = settings.StackPrefix;
+        var registry = new RegistryStack(app, $"{prefix}-Registry", settings, Props("ECR repository of the service image"));
+        var network = settings.ExistingVpc is null
+            ? new NetworkStack(app, $"{prefix}-Network", settings, Props("VPC, subnets, NAT gateways and flow logs"))
+            : null;
+        var data = new DataStack(app, $"{prefix}-Data", settings, network, Props("RDS PostgreSQL and its rotated credentials"));
+        var service = new ServiceStack(app, $"{prefix}-Service", settings, network, registry.Repository, data, Props("ECS Fargate service, load balancer, autoscaling, dashboard and alarms"));
+        return new PulseEnvironment(settings, registry, network, data, service);
+    }
+
+    /// <summary>
+    /// The context the CDK CLI passes in <c>CDK_CONTEXT_JSON</c>, so that every key can be checked
+    /// (a misspelt setting stops synthesis). The App reads the same variable for its own context.
+    /// </summary>
+    private static Dictionary<string, object?> ReadCliContext()
+    {
+        var json = System.Environment.GetEnvironmentVariable(CliContextVariable);
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return [];
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone());
+    }
+}

@@ -1,0 +1,65 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+using Pulse.Infra.Settings;
+
+namespace Pulse.Infra.Stacks;
+
+/// <summary>
+/// A VPC over 2-3 zones with three tiers: public (load balancer, NAT), private application subnets with a
+/// NAT route (tasks, rotation function) and isolated database subnets, with flow logs to CloudWatch Logs.
+/// </summary>
+internal sealed class NetworkStack : Stack
+{
+    public const string PublicTier = "Public";
+    public const string AppTier = "App";
+    public const string DatabaseTier = "Database";
+
+    public NetworkStack(Construct scope, string id, EnvironmentSettings settings, IStackProps props)
+        : base(scope, id, props)
+    {
+        var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
+        {
+            LogGroupName = $"/{settings.ResourcePrefix}/vpc-flow-logs",
+            Retention = Retention.Of(settings),
+            RemovalPolicy = Retention.RemovalPolicyOf(settings),
+        });
+
+        Vpc = new Vpc(this, "Vpc", new VpcProps
+        {
+            VpcName = settings.ResourcePrefix,
+            IpAddresses = IpAddresses.Cidr(settings.VpcCidr),
+            AvailabilityZones = Zones(settings),
+            NatGateways = settings.NatGateways,
+            SubnetConfiguration =
+            [
+                new SubnetConfiguration { Name = PublicTier, SubnetType = SubnetType.PUBLIC, CidrMask = 24 },
+                new SubnetConfiguration { Name = AppTier, SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = 22 },
+                new SubnetConfiguration { Name = DatabaseTier, SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 24 },
+            ],
+            // Nothing uses the default security group. Restricting it takes a custom-resource Lambda that
+            // would be the only function in the app; leave it as AWS creates it (it admits only its own members).
+            RestrictDefaultSecurityGroup = false,
+            FlowLogs = new Dictionary<string, IFlowLogOptions>
+            {
+                ["All"] = new FlowLogOptions
+                {
+                    Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs),
+                    TrafficType = FlowLogTrafficType.ALL,
+                },
+            },
+        });
+    }
+
+    public Vpc Vpc { get; }
+
+    /// <summary>
+    /// Explicit zones, or the region's first zones resolved by CloudFormation (<c>Fn::GetAZs</c>): a region
+    /// without an account makes the stack's own zone list a fixed pair, and a lookup would need credentials.
+    /// </summary>
+    private static string[] Zones(EnvironmentSettings settings) =>
+        settings.AvailabilityZones.Count > 0
+            ? [.. settings.AvailabilityZones]
+            : Enumerable.Range(0, settings.AzCount).Select(i => Fn.Select(i, Fn.GetAzs())).ToArray();
+}

@@ -1,0 +1,245 @@
+using System.Globalization;
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECR;
+using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+using Pulse.Infra.Constructs;
+using Pulse.Infra.Settings;
+using Pulse.Telemetry;
+
+namespace Pulse.Infra.Stacks;
+
+/// <summary>
+/// The running service: ECS cluster, Fargate task and service in the app subnets behind the public ALB,
+/// autoscaling, the CloudWatch dashboard and alarms, task-failure detection and, optionally, Prometheus on AWS.
+/// </summary>
+internal sealed class ServiceStack : Stack
+{
+    public ServiceStack(
+        Construct scope,
+        string id,
+        EnvironmentSettings settings,
+        NetworkStack? networkStack,
+        IRepository repository,
+        DataStack data,
+        IStackProps props)
+        : base(scope, id, props)
+    {
+        var network = Network.For(this, settings, networkStack);
+
+        Cluster = new Cluster(this, "Cluster", new ClusterProps
+        {
+            ClusterName = settings.ResourcePrefix,
+            Vpc = network.Vpc,
+            ContainerInsights = true,
+            EnableFargateCapacityProviders = true,
+        });
+
+        AppLogs = new LogGroup(this, "AppLogs", new LogGroupProps
+        {
+            LogGroupName = $"/{settings.ResourcePrefix}/service",
+            Retention = Retention.Of(settings),
+            RemovalPolicy = Retention.RemovalPolicyOf(settings),
+        });
+
+        TaskDefinition = new FargateTaskDefinition(this, "TaskDefinition", new FargateTaskDefinitionProps
+        {
+            Family = $"{settings.ResourcePrefix}-api",
+            Cpu = settings.TaskCpu,
+            MemoryLimitMiB = settings.TaskMemoryMiB,
+            RuntimePlatform = new RuntimePlatform
+            {
+                CpuArchitecture = CpuArchitecture.X86_64,
+                OperatingSystemFamily = OperatingSystemFamily.LINUX,
+            },
+            Volumes = [new Amazon.CDK.AWS.ECS.Volume { Name = "tmp" }],
+        });
+
+        Container = TaskDefinition.AddContainer(ServiceContract.ContainerName, new ContainerDefinitionOptions
+        {
+            ContainerName = ServiceContract.ContainerName,
+            Image = ContainerImage.FromEcrRepository(repository, settings.ImageTag),
+            Essential = true,
+            User = ServiceContract.User,
+            ReadonlyRootFilesystem = settings.ReadOnlyRootFilesystem,
+            PortMappings = [new PortMapping { Name = "http", ContainerPort = ServiceContract.HttpPort, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
+            Environment = new Dictionary<string, string>
+            {
+                [ServiceContract.Environment.HttpPorts] = ServiceContract.HttpPort.ToString(CultureInfo.InvariantCulture),
+                [ServiceContract.Environment.PrometheusPort] = ServiceContract.ManagementPort.ToString(CultureInfo.InvariantCulture),
+                [ServiceContract.Environment.DatabaseProvider] = ServiceContract.Environment.PostgresProvider,
+                [EmfMetrics.NamespaceVariable] = EmfMetrics.DefaultNamespace,
+                [EmfMetrics.ServiceNameVariable] = settings.EmfServiceName,
+            },
+            // Credentials reach the container only as ECS secrets, resolved by the agent from the secret's JSON keys.
+            Secrets = ServiceContract.Environment.DatabaseSecretKeys.ToDictionary(
+                pair => pair.Key,
+                pair => Amazon.CDK.AWS.ECS.Secret.FromSecretsManager(data.Secret, pair.Value)),
+            HealthCheck = new Amazon.CDK.AWS.ECS.HealthCheck
+            {
+                Command = [.. ServiceContract.HealthCheckCommand],
+                Interval = Duration.Seconds(15),
+                Timeout = Duration.Seconds(5),
+                Retries = 3,
+                StartPeriod = Duration.Seconds(30),
+            },
+            // After the load balancer has drained the task, ASP.NET Core gets this long to finish requests.
+            StopTimeout = Duration.Seconds(30),
+            LinuxParameters = new LinuxParameters(this, "LinuxParameters", new LinuxParametersProps { InitProcessEnabled = true }),
+            Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = AppLogs, StreamPrefix = "api" }),
+        });
+        Container.AddMountPoints(new MountPoint { SourceVolume = "tmp", ContainerPath = "/tmp", ReadOnly = false });
+
+        if (settings.PrometheusOnAws)
+        {
+            Prometheus = new PrometheusOnAws(this, "Prometheus", settings, TaskDefinition, AppLogs);
+        }
+
+        LoadBalancer = new PublicLoadBalancer(this, "Ingress", settings, network);
+
+        ServiceSecurityGroup = new SecurityGroup(this, "ServiceSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = network.Vpc,
+            Description = "Pulse tasks: the service port from the load balancer only",
+            AllowAllOutbound = false,
+        });
+        // AWS APIs (ECR, Secrets Manager, CloudWatch Logs, SSM, Prometheus remote write) through NAT.
+        ServiceSecurityGroup.AddEgressRule(Peer.AnyIpv4(), Port.Tcp(443), "HTTPS to AWS APIs through NAT");
+        ServiceSecurityGroup.AddEgressRule(data.SecurityGroup, Port.Tcp(DataStack.PostgresPort), "PostgreSQL");
+        // The rule lives in this stack (remote rule) so the data stack does not depend on the service stack.
+        data.SecurityGroup.AddIngressRule(ServiceSecurityGroup, Port.Tcp(DataStack.PostgresPort), "PostgreSQL from the Pulse service", remoteRule: true);
+
+        Service = new FargateService(this, "Service", new FargateServiceProps
+        {
+            Cluster = Cluster,
+            TaskDefinition = TaskDefinition,
+            DesiredCount = settings.DesiredTasks,
+            VpcSubnets = network.AppSubnets,
+            SecurityGroups = [ServiceSecurityGroup],
+            AssignPublicIp = false,
+            PlatformVersion = FargatePlatformVersion.LATEST,
+            CapacityProviderStrategies = CapacityProviders(settings),
+            CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
+            // Rolling deployment that never drops below the desired count.
+            MinHealthyPercent = 100,
+            MaxHealthyPercent = 200,
+            HealthCheckGracePeriod = Duration.Seconds(60),
+            EnableExecuteCommand = settings.EcsExec,
+            PropagateTags = PropagatedTagSource.SERVICE,
+            EnableECSManagedTags = true,
+        });
+        LoadBalancer.TargetGroup.AddTarget(Service.LoadBalancerTarget(new LoadBalancerTargetOptions
+        {
+            ContainerName = ServiceContract.ContainerName,
+            ContainerPort = ServiceContract.HttpPort,
+        }));
+
+        Scaling = Service.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
+        {
+            MinCapacity = settings.MinTasks,
+            MaxCapacity = settings.MaxTasks,
+        });
+        Scaling.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps
+        {
+            TargetUtilizationPercent = settings.CpuTargetPercent,
+            ScaleOutCooldown = Duration.Seconds(60),
+            ScaleInCooldown = Duration.Seconds(180),
+        });
+        Scaling.ScaleOnMemoryUtilization("Memory", new MemoryUtilizationScalingProps
+        {
+            TargetUtilizationPercent = settings.MemoryTargetPercent,
+            ScaleOutCooldown = Duration.Seconds(60),
+            ScaleInCooldown = Duration.Seconds(180),
+        });
+        Scaling.ScaleOnRequestCount("Requests", new RequestCountScalingProps
+        {
+            RequestsPerTarget = settings.RequestsPerTarget,
+            TargetGroup = LoadBalancer.TargetGroup,
+            ScaleOutCooldown = Duration.Seconds(60),
+            ScaleInCooldown = Duration.Seconds(180),
+        });
+
+        TaskFailures = new TaskFailureDetection(this, "TaskFailures", settings, Cluster);
+        Monitoring = new Monitoring(this, "Monitoring", settings, Service, LoadBalancer, TaskFailures, AppLogs);
+
+        SuppressNagFindings(settings);
+        if (!settings.Https && settings.RetainData)
+        {
+            Annotations.Of(this).AddWarning($"{settings.Name} serves plain HTTP: set {settings.Name}.https=true and {settings.Name}.certificateArn (docs/deployment.md).");
+        }
+
+        var scheme = settings.Https ? "https" : "http";
+        _ = new CfnOutput(this, "ServiceUrl", new CfnOutputProps { Value = $"{scheme}://{LoadBalancer.LoadBalancer.LoadBalancerDnsName}", Description = "Point a DNS name at the load balancer for HTTPS" });
+        _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = Cluster.ClusterName });
+        _ = new CfnOutput(this, "ServiceName", new CfnOutputProps { Value = Service.ServiceName });
+        _ = new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = Monitoring.Dashboard.DashboardName });
+    }
+
+    public Cluster Cluster { get; }
+
+    public LogGroup AppLogs { get; }
+
+    public FargateTaskDefinition TaskDefinition { get; }
+
+    public ContainerDefinition Container { get; }
+
+    public PrometheusOnAws? Prometheus { get; }
+
+    public PublicLoadBalancer LoadBalancer { get; }
+
+    public SecurityGroup ServiceSecurityGroup { get; }
+
+    public FargateService Service { get; }
+
+    public ScalableTaskCount Scaling { get; }
+
+    public TaskFailureDetection TaskFailures { get; }
+
+    public Monitoring Monitoring { get; }
+
+    /// <summary>
+    /// On-demand and Spot weights from <see cref="EnvironmentSettings.SpotPercent"/>; below 100 % Spot the
+    /// first task (base 1) is always on-demand. Always a strategy, never a launch type, so that changing the
+    /// share later is an update rather than a replacement of the service.
+    /// </summary>
+    public static CapacityProviderStrategy[] CapacityProviders(EnvironmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var strategies = new List<CapacityProviderStrategy>();
+        if (settings.SpotPercent < 100)
+        {
+            strategies.Add(new CapacityProviderStrategy { CapacityProvider = "FARGATE", Base = 1, Weight = 100 - settings.SpotPercent });
+        }
+
+        if (settings.SpotPercent > 0)
+        {
+            strategies.Add(new CapacityProviderStrategy { CapacityProvider = "FARGATE_SPOT", Weight = settings.SpotPercent });
+        }
+
+        return [.. strategies];
+    }
+
+    private void SuppressNagFindings(EnvironmentSettings settings)
+    {
+        Nag.Suppress(
+            TaskDefinition,
+            new NagSuppression("AwsSolutions-ECS2", "The environment holds only non-secret settings (ports, provider, EMF namespace and service name); database credentials are ECS secrets from Secrets Manager."));
+
+        // The execution role's policy: ecr:GetAuthorizationToken has no resource-level permissions.
+        if (TaskDefinition.ExecutionRole?.Node.TryFindChild("DefaultPolicy") is IConstruct executionPolicy)
+        {
+            Nag.Suppress(
+                executionPolicy,
+                new NagSuppression("AwsSolutions-IAM5", "ecr:GetAuthorizationToken supports only the * resource; image pulls are limited to the environment's repository.", "Resource::*"));
+        }
+
+        if (settings.EcsExec && TaskDefinition.TaskRole.Node.TryFindChild("DefaultPolicy") is IConstruct taskPolicy)
+        {
+            Nag.Suppress(
+                taskPolicy,
+                new NagSuppression("AwsSolutions-IAM5", "ECS Exec's ssmmessages channel actions support only the * resource (switched on per environment by the ecsExec setting).", "Resource::*"));
+        }
+    }
+}

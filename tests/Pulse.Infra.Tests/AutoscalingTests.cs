@@ -1,0 +1,50 @@
+using Amazon.CDK.Assertions;
+
+namespace Pulse.Infra.Tests;
+
+[Collection(SynthesizedAppGroup.Name)]
+public sealed class AutoscalingTests(SynthesizedApp app)
+{
+    [Theory]
+    [InlineData("dev", 1, 2)]
+    [InlineData("prod", 2, 10)]
+    public void TaskCountScalesBetweenTheEnvironmentsBounds(string env, int min, int max)
+    {
+        app.Template($"Pulse-{env}-Service").HasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", new Dictionary<string, object>
+        {
+            ["MinCapacity"] = min,
+            ["MaxCapacity"] = max,
+            ["ScalableDimension"] = "ecs:service:DesiredCount",
+            ["ServiceNamespace"] = "ecs",
+        });
+        Assert.Equal((min, max), (app.Environment(env).Settings.MinTasks, app.Environment(env).Settings.MaxTasks));
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void ScalingTracksCpuMemoryAndRequestsPerTarget(string env)
+    {
+        var settings = app.Environment(env).Settings;
+        var template = app.Template($"Pulse-{env}-Service");
+
+        template.ResourceCountIs("AWS::ApplicationAutoScaling::ScalingPolicy", 3);
+        foreach (var (metric, target) in new[]
+        {
+            ("ECSServiceAverageCPUUtilization", settings.CpuTargetPercent),
+            ("ECSServiceAverageMemoryUtilization", settings.MemoryTargetPercent),
+            ("ALBRequestCountPerTarget", settings.RequestsPerTarget),
+        })
+        {
+            template.HasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", new Dictionary<string, object>
+            {
+                ["PolicyType"] = "TargetTrackingScaling",
+                ["TargetTrackingScalingPolicyConfiguration"] = Match.ObjectLike(new Dictionary<string, object>
+                {
+                    ["PredefinedMetricSpecification"] = Match.ObjectLike(new Dictionary<string, object> { ["PredefinedMetricType"] = metric }),
+                    ["TargetValue"] = target,
+                }),
+            });
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Text.Json;
+using Amazon.CDK.Assertions;
+using Pulse.Infra.Constructs;
+using Pulse.Infra.Tests.Support;
+using Pulse.Telemetry;
+
+namespace Pulse.Infra.Tests;
+
+[Collection(SynthesizedAppGroup.Name)]
+public sealed class ObservabilityTests(SynthesizedApp app)
+{
+    private static Dictionary<string, object> Props(params (string Key, object Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
+
+    /// <summary>The dashboard's widgets, from its body with tokens replaced by placeholders.</summary>
+    private List<JsonElement> Widgets(string env)
+    {
+        var body = Cfn.Flatten(app.Sole($"Pulse-{env}-Service", "AWS::CloudWatch::Dashboard").Prop("DashboardBody"));
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("widgets").EnumerateArray().Select(w => w.Clone()).ToList();
+    }
+
+    private static string Title(JsonElement widget) =>
+        widget.GetProperty("properties").TryGetProperty("title", out var title) ? title.GetString()! : string.Empty;
+
+    /// <summary>Each metric line of a graph widget as "Namespace|Name|dim=value...|stat".</summary>
+    private static List<string> Lines(JsonElement widget) =>
+        widget.GetProperty("properties").GetProperty("metrics").EnumerateArray().Select(line =>
+        {
+            var parts = line.EnumerateArray().ToList();
+            var options = parts[^1].ValueKind == JsonValueKind.Object ? parts[^1] : default;
+            var names = parts.Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()).ToList();
+            // A line without "stat" uses the dashboard default, Average.
+            var stat = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("stat", out var s) ? s.GetString() : "Average";
+            var expression = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("expression", out var e) ? e.GetString() : null;
+            return expression ?? string.Join('|', names) + "|" + stat;
+        }).ToList();
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void DashboardHasTheSeedWidgetsAtTheServiceDimension(string env)
+    {
+        var widgets = Widgets(env);
+        var service = $"Service|pulse-api-{env}";
+        var ns = EmfMetrics.DefaultNamespace;
+        List<string> Graph(string title) => Lines(widgets.Single(w => Title(w) == title));
+
+        Assert.Equal([$"{ns}|RequestCount|{service}|Sum"], Graph("Request Count"));
+        Assert.Equal([$"{ns}|RequestLatencyMs|{service}|Average", $"{ns}|RequestLatencyMs|{service}|p99"], Graph("Request Latency (ms)"));
+        Assert.Contains($"{ns}|ErrorCount|{service}|Sum", Graph("Error Count"));
+        Assert.Equal([$"{ns}|ActiveRequests|{service}|Maximum"], Graph("Active Requests"));
+        Assert.Equal(
+            [$"SEARCH('{{Pulse/App,Service,Endpoint}} MetricName=\"EndpointInvocations\" Service=\"pulse-api-{env}\"', 'Sum', 60)"],
+            Graph("Endpoint Invocations"));
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void DashboardAlsoShowsTheLoadBalancerEcsAndAlarms(string env)
+    {
+        var widgets = Widgets(env);
+        var lines = widgets.Where(w => w.GetProperty("properties").TryGetProperty("metrics", out _)).SelectMany(Lines).ToList();
+
+        foreach (var metric in new[] { "AWS/ApplicationELB|RequestCount", "AWS/ApplicationELB|TargetResponseTime", "AWS/ApplicationELB|HTTPCode_Target_5XX_Count", "AWS/ApplicationELB|UnHealthyHostCount", "AWS/ECS|CPUUtilization", "AWS/ECS|MemoryUtilization", "ECS/ContainerInsights|RunningTaskCount", "ECS/ContainerInsights|DesiredTaskCount", "Pulse/ECS|ecs-task-fail-count" })
+        {
+            Assert.Contains(lines, l => l.StartsWith(metric + "|", StringComparison.Ordinal));
+        }
+
+        var alarms = widgets.Single(w => Title(w) == "Alarms").GetProperty("properties").GetProperty("alarms");
+        Assert.Equal(app.Resources($"Pulse-{env}-Service", "AWS::CloudWatch::Alarm").Count(), alarms.GetArrayLength());
+    }
+
+    [Fact]
+    public void EndpointInvocationsSearchReadsTheEndpointDimensionSetTheServiceEmits()
+    {
+        var search = Monitoring.EndpointInvocationsSearch(app.Environment("dev").Settings);
+        var schema = search[(search.IndexOf('{', StringComparison.Ordinal) + 1)..search.IndexOf('}', StringComparison.Ordinal)].Split(',');
+
+        Assert.Equal(EmfMetrics.DefaultNamespace, schema[0]);
+        Assert.True(EmfMetrics.IsEmitted(EmfMetrics.Names.EndpointInvocations, schema[1..]));
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void EveryAlarmNotifiesTheEncryptedTopic(string env)
+    {
+        var stack = $"Pulse-{env}-Service";
+        var (topicId, topic) = app.Resources(stack, "AWS::SNS::Topic").Single();
+        var (keyId, key) = app.Resources(stack, "AWS::KMS::Key").Single();
+
+        Assert.Equal(keyId, Cfn.ReferencedId(topic.Prop("KmsMasterKeyId")));
+        Assert.True(key.Prop("EnableKeyRotation").GetBoolean());
+        Assert.Contains(
+            key.Prop("KeyPolicy").GetProperty("Statement").EnumerateArray(),
+            s => s.GetProperty("Principal").GetRawText().Contains("cloudwatch.amazonaws.com", StringComparison.Ordinal)
+                && s.GetProperty("Action").GetRawText().Contains("kms:GenerateDataKey*", StringComparison.Ordinal));
+        app.Template(stack).HasResourceProperties("AWS::SNS::TopicPolicy", Props(("PolicyDocument", Match.ObjectLike(Props(("Statement", Match.ArrayWith(new object[]
+        {
+            Match.ObjectLike(Props(("Effect", "Allow"), ("Principal", Props(("Service", "cloudwatch.amazonaws.com"))), ("Action", "sns:Publish"))),
+            Match.ObjectLike(Props(("Effect", "Deny"), ("Condition", Props(("Bool", Props(("aws:SecureTransport", "false"))))))),
+        })))))));
+
+        var alarms = app.Resources(stack, "AWS::CloudWatch::Alarm").ToList();
+        Assert.Equal(8, alarms.Count);
+        Assert.All(alarms, a =>
+        {
+            Assert.Equal(topicId, Cfn.ReferencedId(Assert.Single(a.Resource.Prop("AlarmActions").EnumerateArray())));
+            Assert.Equal(topicId, Cfn.ReferencedId(Assert.Single(a.Resource.Prop("OKActions").EnumerateArray())));
+        });
+    }
+
+    [Fact]
+    public void AlarmEmailIsSubscribedOnlyWhereConfigured()
+    {
+        app.Template("Pulse-prod-Service").HasResourceProperties("AWS::SNS::Subscription", Props(("Protocol", "email"), ("Endpoint", SynthesizedApp.AlarmEmail)));
+        app.Template("Pulse-dev-Service").ResourceCountIs("AWS::SNS::Subscription", 0);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void ErrorCountAlarmIsTheSeedsSumOverTwoMinutesAtLeastFive(string env)
+    {
+        app.Template($"Pulse-{env}-Service").HasResourceProperties("AWS::CloudWatch::Alarm", Props(
+            ("Namespace", EmfMetrics.DefaultNamespace),
+            ("MetricName", EmfMetrics.Names.ErrorCount),
+            ("Dimensions", new object[] { Props(("Name", "Service"), ("Value", $"pulse-api-{env}")) }),
+            ("Statistic", "Sum"),
+            ("Period", 120),
+            ("EvaluationPeriods", 1),
+            ("Threshold", 5),
+            ("ComparisonOperator", "GreaterThanOrEqualToThreshold"),
+            ("TreatMissingData", "notBreaching")));
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void AlarmsCoverFiveHundredsLatencyCpuMemoryAndUnhealthyTargets(string env)
+    {
+        var template = app.Template($"Pulse-{env}-Service");
+
+        static object Query(string metricName) => Match.ObjectLike(Props(("MetricStat", Match.ObjectLike(Props(
+            ("Metric", Match.ObjectLike(Props(("Namespace", "AWS/ApplicationELB"), ("MetricName", metricName)))),
+            ("Stat", "Sum"),
+            ("Period", 300))))));
+        template.HasResourceProperties("AWS::CloudWatch::Alarm", Props(
+            ("Threshold", 10),
+            ("ComparisonOperator", "GreaterThanThreshold"),
+            ("Metrics", Match.ArrayWith(new[] { Query("HTTPCode_Target_5XX_Count"), Query("HTTPCode_ELB_5XX_Count") }))));
+        template.HasResourceProperties("AWS::CloudWatch::Alarm", Props(
+            ("Namespace", EmfMetrics.DefaultNamespace), ("MetricName", EmfMetrics.Names.RequestLatencyMs), ("ExtendedStatistic", "p99"),
+            ("Threshold", 2000), ("ComparisonOperator", "GreaterThanThreshold")));
+        foreach (var metric in new[] { "CPUUtilization", "MemoryUtilization" })
+        {
+            template.HasResourceProperties("AWS::CloudWatch::Alarm", Props(
+                ("Namespace", "AWS/ECS"), ("MetricName", metric), ("Statistic", "Average"), ("Threshold", 80), ("ComparisonOperator", "GreaterThanThreshold")));
+        }
+
+        template.HasResourceProperties("AWS::CloudWatch::Alarm", Props(
+            ("Namespace", "AWS/ApplicationELB"), ("MetricName", "UnHealthyHostCount"), ("Statistic", "Maximum"),
+            ("Threshold", 1), ("ComparisonOperator", "GreaterThanOrEqualToThreshold"), ("EvaluationPeriods", 3)));
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void RunningBelowDesiredAlarmToleratesDeployments(string env)
+    {
+        var alarm = app.Resources($"Pulse-{env}-Service", "AWS::CloudWatch::Alarm").Single(a => a.Id.Contains("TasksBelowDesired", StringComparison.Ordinal)).Resource;
+        var metrics = alarm.Prop("Metrics").EnumerateArray().ToList();
+
+        Assert.Equal("FILL(desired, 0) - FILL(running, 0)", metrics.Single(m => m.TryGetProperty("Expression", out _)).GetProperty("Expression").GetString());
+        var stats = metrics.Where(m => m.TryGetProperty("MetricStat", out _)).Select(m => m.GetProperty("MetricStat").GetProperty("Metric")).ToList();
+        Assert.Equal(["DesiredTaskCount", "RunningTaskCount"], stats.Select(s => s.GetProperty("MetricName").GetString()).Order());
+        Assert.All(stats, s => Assert.Equal("ECS/ContainerInsights", s.GetProperty("Namespace").GetString()));
+        // A rolling deployment or a Spot replacement recovers within minutes; ten in a row do not pass by.
+        Assert.True(alarm.Prop("EvaluationPeriods").GetInt32() >= 5);
+        Assert.Equal(alarm.Prop("EvaluationPeriods").GetInt32(), alarm.Prop("DatapointsToAlarm").GetInt32());
+    }
+
+    /// <summary>
+    /// Seed 000's second defect: its service-level alarm watched a dimension set the service never emitted,
+    /// so it could never fire. Every alarm on the EMF namespace must read a metric at an emitted set.
+    /// </summary>
+    [Fact]
+    public void EveryAlarmOnTheEmfNamespaceReadsADimensionSetTheServiceEmits()
+    {
+        var checkedAlarms = 0;
+        foreach (var environment in app.Environments)
+        {
+            var stack = environment.Service.StackName;
+            var taskEnvironment = app.Sole(stack, "AWS::ECS::TaskDefinition").Prop("ContainerDefinitions")[0].GetProperty("Environment").NameValues();
+            foreach (var (id, alarm) in app.Resources(stack, "AWS::CloudWatch::Alarm"))
+            {
+                foreach (var metric in AlarmMetrics(alarm).Where(m => m.GetProperty("Namespace").GetString() == taskEnvironment[EmfMetrics.NamespaceVariable]))
+                {
+                    var name = metric.GetProperty("MetricName").GetString()!;
+                    var dimensions = metric.GetProperty("Dimensions").EnumerateArray().ToDictionary(d => d.GetProperty("Name").GetString()!, d => Cfn.Flatten(d.GetProperty("Value")));
+                    Assert.True(EmfMetrics.IsEmitted(name, dimensions.Keys), $"{stack}/{id} reads {name} at [{string.Join(", ", dimensions.Keys)}], which the service never emits");
+                    Assert.Equal(taskEnvironment[EmfMetrics.ServiceNameVariable], dimensions[EmfMetrics.Dimensions.Service]);
+                    checkedAlarms++;
+                }
+            }
+        }
+
+        // ErrorCount and p99 latency in each of the three environments.
+        Assert.Equal(6, checkedAlarms);
+        Assert.False(EmfMetrics.IsEmitted(EmfMetrics.Names.ActiveRequests, [EmfMetrics.Dimensions.Service, EmfMetrics.Dimensions.Endpoint]));
+    }
+
+    private static IEnumerable<JsonElement> AlarmMetrics(JsonElement alarm)
+    {
+        var properties = alarm.GetProperty("Properties");
+        if (properties.TryGetProperty("MetricName", out _))
+        {
+            yield return properties;
+        }
+
+        if (properties.TryGetProperty("Metrics", out var metrics))
+        {
+            foreach (var query in metrics.EnumerateArray().Where(m => m.TryGetProperty("MetricStat", out _)))
+            {
+                yield return query.GetProperty("MetricStat").GetProperty("Metric");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void LogsInsightsQueriesCoverTheServicesEmfDocuments(string env)
+    {
+        var stack = $"Pulse-{env}-Service";
+        var (appLogsId, _) = app.Resources(stack, "AWS::Logs::LogGroup").Single(g => g.Id.StartsWith("AppLogs", StringComparison.Ordinal));
+        var queries = app.Resources(stack, "AWS::Logs::QueryDefinition").Select(q => q.Resource)
+            .Where(q => q.Prop("LogGroupNames").EnumerateArray().Any(g => Cfn.ReferencedId(g) == appLogsId))
+            .Select(q => q.Prop("QueryString").GetString()!)
+            .ToList();
+
+        Assert.Contains(queries, q => q.Contains("filter ispresent(_aws.CloudWatchMetrics.0.Namespace)", StringComparison.Ordinal) && q.Contains("ErrorCount", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("stats sum(ErrorCount) as errors by Endpoint", StringComparison.Ordinal));
+    }
+}
