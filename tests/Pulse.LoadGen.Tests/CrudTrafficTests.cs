@@ -33,11 +33,9 @@ public sealed class CrudTrafficTests(PulseService service)
     {
         var productsBefore = await ListIdsAsync("products");
         var tasksBefore = await ListIdsAsync("tasks");
-        var counters = await service.RequestCountersAsync();
 
         var result = await LoadGen.InterruptAsync(
-            async () => ServiceTrafficTests.Delta(counters, await service.RequestCountersAsync(), "POST", "/products") >= 5,
-            "the run to create 5 products",
+            sent: 50,
             "--url", Url, "--scenario", "crud", "--duration", "1h", "--rps", "100");
 
         Assert.True(result.ExitCode == 0, result.ToString());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Pulse.LoadGen.Cli;
 using Pulse.LoadGen.Engine;
@@ -12,28 +13,35 @@ internal static class LoadGen
     /// <summary>No run in these tests may take longer than this.</summary>
     public static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(90);
 
-    public static Task<LoadGenResult> RunAsync(params string[] args) => RunAsync(new RunControl(), args);
-
-    public static async Task<LoadGenResult> RunAsync(RunControl control, params string[] args)
+    public static Task<LoadGenResult> RunAsync(params string[] args)
     {
         var output = new StringWriter();
+        return RunAsync(new RunControl(), output, TextWriter.Synchronized(output), args);
+    }
+
+    /// <summary>Runs with stdout going to <paramref name="output"/> through <paramref name="synchronizedOutput"/>.</summary>
+    private static async Task<LoadGenResult> RunAsync(RunControl control, StringWriter output, TextWriter synchronizedOutput, params string[] args)
+    {
         var error = new StringWriter();
-        var console = CliConsole.Plain(TextWriter.Synchronized(output), TextWriter.Synchronized(error), progressInterval: TimeSpan.FromMilliseconds(200));
+        var console = CliConsole.Plain(synchronizedOutput, TextWriter.Synchronized(error), progressInterval: ProgressInterval);
         var exitCode = await LoadGenCli.RunAsync(args, console, control).WaitAsync(TimeLimit);
         return new LoadGenResult(exitCode, output.ToString(), error.ToString());
     }
 
     /// <summary>
-    /// Starts a run in the background, waits until <paramref name="started"/> holds, presses Ctrl+C once and
-    /// returns the run's result. If the wait fails the run is aborted, so it cannot outlive the test.
+    /// Starts a run in the background, waits until its progress lines report at least <paramref name="sent"/>
+    /// requests sent, presses Ctrl+C once and returns the run's result. If the wait fails the run is
+    /// aborted, so it cannot outlive the test.
     /// </summary>
-    public static async Task<LoadGenResult> InterruptAsync(Func<Task<bool>> started, string what, params string[] args)
+    public static async Task<LoadGenResult> InterruptAsync(int sent, params string[] args)
     {
         using var control = new RunControl();
-        var run = RunAsync(control, args);
+        var output = new StringWriter();
+        var synchronizedOutput = TextWriter.Synchronized(output);
+        var run = RunAsync(control, output, synchronizedOutput, args);
         try
         {
-            await Wait.UntilAsync(started, TimeSpan.FromSeconds(30), what);
+            await Wait.UntilAsync(() => LastSent(output, synchronizedOutput) >= sent, TimeSpan.FromSeconds(30), $"the run to report {sent} requests sent", ProgressInterval);
         }
         catch
         {
@@ -44,6 +52,28 @@ internal static class LoadGen
 
         Assert.True(control.Interrupt());
         return await run;
+    }
+
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The "sent N" of the last plain progress line, or 0.</summary>
+    private static long LastSent(StringWriter output, TextWriter synchronizedOutput)
+    {
+        string text;
+        // TextWriter.Synchronized's writer locks itself for every write: take the same lock to read.
+        lock (synchronizedOutput)
+        {
+            text = output.ToString();
+        }
+
+        var at = text.LastIndexOf("] sent ", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return 0;
+        }
+
+        var digits = text[(at + 7)..].TakeWhile(char.IsAsciiDigit).ToArray();
+        return long.Parse(digits, CultureInfo.InvariantCulture);
     }
 
     /// <summary>A fresh path for <c>--json</c>.</summary>
