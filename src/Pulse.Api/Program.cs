@@ -1,13 +1,28 @@
+using Pulse.Api.Data;
 using Pulse.Api.Greetings;
 using Pulse.Api.Health;
 using Pulse.Api.Hosting;
+using Pulse.Api.Http;
+using Pulse.Api.Products;
+using Pulse.Api.Tasks;
 using Pulse.Telemetry;
 
-if (HealthCheckCommand.IsInvoked(args)) return await HealthCheckCommand.RunAsync(args);
+// Verbs run instead of the service: the container health check, and the one-off schema migration.
+if (HealthCheckCommand.IsInvoked(args))
+{
+    return await HealthCheckCommand.RunAsync(args);
+}
+
+if (MigrateCommand.IsInvoked(args))
+{
+    return await MigrateCommand.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddPulseTelemetry();
+builder.AddPulseData();
+builder.AddPulseApi();
 builder.Services.AddPulseHealthChecks();
 
 var app = builder.Build();
@@ -16,8 +31,11 @@ app.UseStatusCodePages();
 
 app.MapGreetings();
 app.MapPulseHealthChecks();
+app.MapProducts();
+app.MapTasks();
+app.MapPulseApiDocs();
 
-app.Run();
+await app.RunAsync();
 return 0;
 
 /// <summary>Entry point, visible to the integration tests' <c>WebApplicationFactory</c>.</summary>

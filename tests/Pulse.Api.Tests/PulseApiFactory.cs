@@ -6,12 +6,14 @@ namespace Pulse.Api.Tests;
 /// <summary>
 /// The service in memory. Settings given here are host settings, so the service sees them while it
 /// registers its services (for example <c>Telemetry:Enabled</c>), exactly as it would see
-/// <c>--Telemetry:Enabled=false</c> on its command line.
+/// <c>--Telemetry:Enabled=false</c> on its command line. Unless told otherwise, each factory keeps its
+/// data in its own SQLite file in a temporary directory, removed on disposal.
 /// </summary>
 public class PulseApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
     private Action<IServiceCollection>? _services;
+    private string? _databaseDirectory;
 
     public PulseApiFactory WithSetting(string key, string? value)
     {
@@ -28,6 +30,12 @@ public class PulseApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        if (!_settings.ContainsKey("Database:Sqlite:Path") && !_settings.ContainsKey("Database:Provider"))
+        {
+            _databaseDirectory = Directory.CreateTempSubdirectory("pulse-api-tests-").FullName;
+            builder.UseSetting("Database:Sqlite:Path", Path.Combine(_databaseDirectory, "pulse.db"));
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
@@ -36,6 +44,23 @@ public class PulseApiFactory : WebApplicationFactory<Program>
         if (_services is { } services)
         {
             builder.ConfigureTestServices(services);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        if (_databaseDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_databaseDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the directory is under the temp folder.
+            }
         }
     }
 }

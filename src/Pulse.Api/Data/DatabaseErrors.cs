@@ -1,0 +1,71 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Pulse.Api.Data;
+
+/// <summary>What a database exception means for the caller, whatever the provider and however EF Core wrapped it.</summary>
+internal static class DatabaseErrors
+{
+    // PostgreSQL error codes: https://www.postgresql.org/docs/current/errcodes-appendix.html
+    private const string PostgresUniqueViolation = "23505";
+
+    // SQLite result codes: https://www.sqlite.org/rescode.html
+    private const int SqliteConstraint = 19;
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintUnique = 2067;
+    private const int SqliteTooBig = 18;
+
+    public static DatabaseErrorKind Classify(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case PostgresException { SqlState: PostgresUniqueViolation }:
+                case SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintPrimaryKey or SqliteConstraintUnique }:
+                    return DatabaseErrorKind.Conflict;
+
+                // Class 22 (data exception) and 23 (integrity constraint): the values were refused. Input
+                // validation should have caught them first; this keeps a gap there from becoming a 500.
+                case PostgresException postgres when postgres.SqlState.StartsWith("22", StringComparison.Ordinal) || postgres.SqlState.StartsWith("23", StringComparison.Ordinal):
+                case SqliteException { SqliteErrorCode: SqliteConstraint or SqliteTooBig }:
+                    return DatabaseErrorKind.Rejected;
+
+                // Class 08 (connection exception) and 57P01-03 (the server shut down or is starting): the
+                // connection is gone, like the ones still in the pool.
+                case PostgresException postgres when postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState is "57P01" or "57P02" or "57P03":
+                case NpgsqlException and not PostgresException:
+                case SocketException:
+                case TimeoutException:
+                    return DatabaseErrorKind.Unreachable;
+
+                case DbException:
+                    return DatabaseErrorKind.Unavailable;
+            }
+        }
+
+        return DatabaseErrorKind.None;
+    }
+
+    public static bool IsConflict(Exception exception) => Classify(exception) == DatabaseErrorKind.Conflict;
+}
+
+internal enum DatabaseErrorKind
+{
+    /// <summary>Not a database error.</summary>
+    None,
+
+    /// <summary>A key that already exists (409).</summary>
+    Conflict,
+
+    /// <summary>A value the database refused (400).</summary>
+    Rejected,
+
+    /// <summary>No connection: refused, broken or timed out (503; pooled connections are suspect).</summary>
+    Unreachable,
+
+    /// <summary>The server answered with an error that is not about the request: shutting down, out of connections, schema missing (503).</summary>
+    Unavailable,
+}

@@ -1,0 +1,151 @@
+using Microsoft.EntityFrameworkCore;
+using Pulse.Api.Http;
+
+namespace Pulse.Api.Data;
+
+/// <summary>
+/// Writes shared by products and tasks: atomic inserts that honour client-chosen ids, and updates and
+/// deletes that are conditional on the version a client last saw (no lost updates).
+/// </summary>
+internal static class VersionedStore
+{
+    private const int InsertAttempts = 3;
+
+    /// <summary>
+    /// Inserts every item in one transaction. Returns the client-chosen ids that already exist (nothing is
+    /// written then), or an empty list when every item was inserted; generated ids are set on the items.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> InsertAllAsync<T>(PulseDbContext db, IReadOnlyList<T> items, string table, CancellationToken cancellationToken)
+        where T : class, IVersionedEntity
+    {
+        var chosenIds = items.Where(i => i.Id != 0).Select(i => i.Id).ToArray();
+        // SaveChanges is atomic by itself; the identity advance has to share its transaction.
+        var advanceIdentity = chosenIds.Length > 0 && db.Database.IsNpgsql();
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var transaction = advanceIdentity ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+
+            // A failure rolls back the whole transaction, so SaveChanges needs no savepoint (a round trip) of its own.
+            db.Database.AutoSavepointsEnabled = false;
+            try
+            {
+                db.Set<T>().AddRange(items);
+                await db.SaveChangesAsync(cancellationToken);
+                if (transaction is not null)
+                {
+                    await AdvanceIdentityAsync(db, table, chosenIds.Max(), cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                }
+
+                return [];
+            }
+            catch (DbUpdateException ex) when (DatabaseErrors.IsConflict(ex))
+            {
+                if (transaction is not null)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                }
+
+                db.ChangeTracker.Clear();
+                if (chosenIds.Length > 0)
+                {
+                    var taken = await db.Set<T>().AsNoTracking().Where(e => chosenIds.Contains(e.Id)).Select(e => e.Id).ToArrayAsync(cancellationToken);
+                    if (taken.Length > 0)
+                    {
+                        return taken;
+                    }
+                }
+
+                // A generated id collided with one a concurrent request chose itself (see AdvanceIdentityAsync): the
+                // identity has moved on since, so the next attempt draws fresh ids.
+                if (attempt == InsertAttempts)
+                {
+                    throw;
+                }
+
+                foreach (var item in items)
+                {
+                    item.Id = chosenIds.Contains(item.Id) ? item.Id : 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="update"/> on the row with <paramref name="id"/> if it satisfies <paramref name="condition"/>
+    /// and returns the row as it was written. The update is one conditional statement
+    /// (<c>UPDATE ... WHERE id = @id AND version = @v</c>), so of two concurrent updates with the same ETag
+    /// exactly one changes the row; the row is read back in the same transaction, so the answer (and its
+    /// ETag) is the version this request wrote even if another update follows at once.
+    /// </summary>
+    public static async Task<Change<T>> UpdateAsync<T>(
+        PulseDbContext db, long id, Precondition condition, Func<IQueryable<T>, CancellationToken, Task<int>> update, CancellationToken cancellationToken)
+        where T : class, IVersionedEntity
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await update(Matching(db.Set<T>(), id, condition), cancellationToken);
+        if (changed == 0)
+        {
+            return await Missed<T>(db, id, cancellationToken);
+        }
+
+        var stored = await db.Set<T>().AsNoTracking().SingleAsync(e => e.Id == id, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new(ChangeStatus.Done, stored);
+    }
+
+    /// <summary>Deletes the row with <paramref name="id"/> if it satisfies <paramref name="condition"/>.</summary>
+    public static async Task<Change<T>> DeleteAsync<T>(PulseDbContext db, long id, Precondition condition, CancellationToken cancellationToken)
+        where T : class, IVersionedEntity
+    {
+        var deleted = await Matching(db.Set<T>(), id, condition).ExecuteDeleteAsync(cancellationToken);
+        return deleted == 0 ? await Missed<T>(db, id, cancellationToken) : new(ChangeStatus.Done, null);
+    }
+
+    /// <summary>Truncated to microseconds, the precision PostgreSQL keeps, so that what a write returns equals what a read returns.</summary>
+    public static DateTimeOffset Now(TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
+    }
+
+    private static IQueryable<T> Matching<T>(IQueryable<T> rows, long id, Precondition condition)
+        where T : class, IVersionedEntity
+    {
+        var matching = rows.Where(e => e.Id == id);
+        if (condition.RestrictsVersion)
+        {
+            var versions = condition.Versions;
+            matching = matching.Where(e => versions.Contains(e.Version));
+        }
+
+        return matching;
+    }
+
+    /// <summary>Nothing matched: 412 when the row exists (so the condition failed), 404 when it does not (RFC 9110 §13.2.2).</summary>
+    private static async Task<Change<T>> Missed<T>(PulseDbContext db, long id, CancellationToken cancellationToken)
+        where T : class, IVersionedEntity =>
+        await db.Set<T>().AnyAsync(e => e.Id == id, cancellationToken)
+            ? new(ChangeStatus.PreconditionFailed, null)
+            : new(ChangeStatus.NotFound, null);
+
+    /// <summary>
+    /// After rows with client-chosen ids, moves the identity past the largest so that generated ids do not run
+    /// into them (SQLite's AUTOINCREMENT does this by itself). A concurrent insert may still draw an id in
+    /// between; it fails with a unique violation and retries (see <see cref="InsertAllAsync{T}"/>).
+    /// </summary>
+    private static async Task AdvanceIdentityAsync(PulseDbContext db, string table, long maxId, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlAsync(
+            $"SELECT setval(pg_get_serial_sequence({table}, 'id'), {maxId}) WHERE {maxId} >= nextval(pg_get_serial_sequence({table}, 'id'))",
+            cancellationToken);
+}
+
+internal enum ChangeStatus
+{
+    Done,
+    NotFound,
+    PreconditionFailed,
+}
+
+/// <summary>The outcome of a conditional write, and the row as written for an update.</summary>
+internal readonly record struct Change<T>(ChangeStatus Status, T? Stored);

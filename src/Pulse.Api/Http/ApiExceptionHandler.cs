@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+using Pulse.Api.Data;
+
+namespace Pulse.Api.Http;
+
+/// <summary>
+/// Turns the exceptions that bad input or an unavailable database can raise into problem+json with a
+/// 4xx or 503 status, so that no request can produce a 500 through them. Anything else stays a 500.
+/// </summary>
+internal sealed partial class ApiExceptionHandler(
+    IProblemDetailsService problemDetails,
+    DatabaseTarget database,
+    IServiceProvider services,
+    ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    /// <summary>Seconds a client should wait before retrying while the database is unavailable.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            // Binding failures (RouteHandlerOptions.ThrowOnBadRequest), malformed requests, Kestrel's limits.
+            BadHttpRequestException bad => (bad.StatusCode, TitleFor(bad.StatusCode), bad.Message),
+            _ => DatabaseProblem(exception),
+        };
+        if (status == 0)
+        {
+            return false;
+        }
+
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (logger.IsEnabled(LogLevel.Warning))
+            {
+                LogDatabaseUnavailable(logger, exception.GetType().Name, exception.GetBaseException().Message);
+            }
+        }
+        else
+        {
+            LogRejected(logger, status, exception.Message);
+        }
+
+        if (database.Provider == DatabaseProvider.Postgres && DatabaseErrors.Classify(exception) == DatabaseErrorKind.Unreachable)
+        {
+            // Pooled connections opened before an outage are dead; drop them so that the first requests
+            // after the database returns get fresh ones instead of failing one stale connection at a time.
+            services.GetRequiredService<NpgsqlDataSource>().Clear();
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    private static (int Status, string Title, string Detail) DatabaseProblem(Exception exception) => DatabaseErrors.Classify(exception) switch
+    {
+        DatabaseErrorKind.Conflict => (StatusCodes.Status409Conflict, "Already exists.", "An item with the same id already exists."),
+        DatabaseErrorKind.Rejected => (StatusCodes.Status400BadRequest, "Invalid value.", "The database refused a value of the request."),
+        DatabaseErrorKind.Unreachable or DatabaseErrorKind.Unavailable => (
+            StatusCodes.Status503ServiceUnavailable,
+            "The database is unavailable.",
+            $"The service cannot reach its database right now. Retry in {RetryAfterSeconds} seconds."),
+        _ => (0, string.Empty, string.Empty),
+    };
+
+    private static string TitleFor(int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "Request body too large.",
+        StatusCodes.Status415UnsupportedMediaType => "Unsupported media type.",
+        StatusCodes.Status408RequestTimeout => "Request timeout.",
+        _ => "Bad request.",
+    };
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Database unavailable ({ExceptionType}: {Reason}); answered 503")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Debug, Message = "Request rejected with {Status}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, int status, string reason);
+}
