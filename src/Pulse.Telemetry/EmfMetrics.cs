@@ -19,6 +19,9 @@ public static class EmfMetrics
     /// <summary>Service name used when <see cref="ServiceNameVariable"/> is not set.</summary>
     public const string DefaultServiceName = "pulse-api";
 
+    /// <summary>Environment variable the ECS agent sets to the task metadata endpoint (version 4).</summary>
+    public const string EcsMetadataVariable = "ECS_CONTAINER_METADATA_URI_V4";
+
     /// <summary>Dimension names.</summary>
     public static class Dimensions
     {
@@ -49,6 +52,34 @@ public static class EmfMetrics
 
         /// <summary>Requests served by one endpoint.</summary>
         public const string EndpointInvocations = "EndpointInvocations";
+    }
+
+    /// <summary>
+    /// Plain (non-dimension) members: queryable in CloudWatch Logs Insights, never a metric dimension, so they
+    /// cost nothing in custom metrics.
+    /// </summary>
+    public static class Properties
+    {
+        /// <summary>PerRequest mode: ASP.NET Core's request id (<c>HttpContext.TraceIdentifier</c>), as in the logs.</summary>
+        public const string RequestId = "RequestId";
+
+        /// <summary>PerRequest mode: the W3C trace id of the request, when it has one.</summary>
+        public const string TraceId = "TraceId";
+
+        /// <summary>PerRequest mode: the request method (unknown methods as <see cref="PulseMetrics.OtherMethod"/>).</summary>
+        public const string Method = "Method";
+
+        /// <summary>PerRequest mode: the numeric response status code.</summary>
+        public const string StatusCode = "StatusCode";
+
+        /// <summary>On ECS: the task ARN from the task metadata endpoint.</summary>
+        public const string TaskArn = "TaskArn";
+
+        /// <summary>On ECS: the cluster from the task metadata endpoint.</summary>
+        public const string Cluster = "Cluster";
+
+        /// <summary>On ECS: the availability zone from the task metadata endpoint.</summary>
+        public const string AvailabilityZone = "AvailabilityZone";
     }
 
     /// <summary>CloudWatch units used by the metrics above.</summary>

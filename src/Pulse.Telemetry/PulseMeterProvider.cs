@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
@@ -15,10 +14,9 @@ namespace Pulse.Telemetry;
 /// is not available). Started before the server accepts requests, disposed after it has drained them.
 /// </summary>
 internal sealed class PulseMeterProvider(
-    IMeterFactory meterFactory,
+    HostMeterScope scope,
     IOptions<TelemetryOptions> options,
-    PrometheusScraper prometheus,
-    IEnumerable<IMetricReaderSource> readerSources) : IHostedService, IDisposable
+    PrometheusScraper prometheus) : IHostedService, IDisposable
 {
     private MeterProvider? _provider;
 
@@ -43,23 +41,18 @@ internal sealed class PulseMeterProvider(
     {
         var builder = Sdk.CreateMeterProviderBuilder()
             .ConfigureResource(resource => resource.AddService(EmfMetrics.DefaultServiceName).AddEnvironmentVariableDetector())
-            .AddMeter(PulseMetrics.AspNetCoreHostingMeterName, PulseMetrics.HttpMeterName, PulseMetrics.ProcessMeterName, PulseMetrics.RuntimeMeterName)
+            .AddMeter(PulseMetrics.AspNetCoreHostingMeterName, PulseMetrics.HttpMeterName, PulseMetrics.ProcessMeterName, PulseMetrics.RuntimeMeterName, PulseMetrics.EmfMeterName)
             .AddMeter([.. settings.AdditionalMeters])
             .SetExemplarFilter(ExemplarFilterType.AlwaysOff);
 
-        foreach (var view in HttpViews.Create(settings.Http).Append(RuntimeViews.Create))
+        foreach (var view in HttpViews.Create(settings.Http).Append(RenameViews.Create))
         {
-            builder.AddView(instrument => IsFromOtherHost(instrument) ? MetricStreamConfiguration.Drop : view(instrument));
+            builder.AddView(instrument => scope.IsFromOtherHost(instrument) ? MetricStreamConfiguration.Drop : view(instrument));
         }
 
         if (settings.Prometheus.Enabled)
         {
             builder.AddReader(prometheus.Reader);
-        }
-
-        foreach (var source in readerSources)
-        {
-            builder.AddReader(source.CreateReader());
         }
 
         if (settings.Otlp.Endpoint is { } endpoint)
@@ -79,18 +72,4 @@ internal sealed class PulseMeterProvider(
 
         return builder.Build();
     }
-
-    /// <summary>
-    /// Meters created through another host's <see cref="IMeterFactory"/> carry the same names as ours
-    /// (several hosts in one process, as in tests); only this host's measurements are exported.
-    /// Global meters (the runtime's, Npgsql's) have no scope and are kept.
-    /// </summary>
-    private bool IsFromOtherHost(Instrument instrument) =>
-        instrument.Meter.Scope is { } scope && !ReferenceEquals(scope, meterFactory);
-}
-
-/// <summary>Contributes a further metric reader (for example the EMF exporter) to the one MeterProvider.</summary>
-internal interface IMetricReaderSource
-{
-    MetricReader CreateReader();
 }

@@ -15,6 +15,9 @@ public static class PulseMetrics
     /// <summary>ASP.NET Core's own meter; its <c>http.server.request.duration</c> is the one per-request measurement.</summary>
     public const string AspNetCoreHostingMeterName = "Microsoft.AspNetCore.Hosting";
 
+    /// <summary>Meter that owns the EMF exporter's own counters.</summary>
+    public const string EmfMeterName = "Pulse.Emf";
+
     /// <summary>The .NET runtime's built-in meter (GC, thread pool, exceptions, lock contention).</summary>
     public const string RuntimeMeterName = "System.Runtime";
 
@@ -69,6 +72,16 @@ public static class PulseMetrics
 
         /// <summary>Gauge of the soft limit on open file descriptors.</summary>
         public const string MaxFds = "process_max_fds";
+    }
+
+    /// <summary>Prometheus families about the CloudWatch EMF output itself.</summary>
+    public static class Emf
+    {
+        /// <summary>Counter of EMF documents written to stdout.</summary>
+        public const string DocumentsWritten = "emf_documents_written_total";
+
+        /// <summary>Counter of EMF documents dropped because stdout could not keep up (the queue was full).</summary>
+        public const string DocumentsDropped = "emf_documents_dropped_total";
     }
 
     /// <summary>Label names of the HTTP families.</summary>

@@ -18,6 +18,9 @@ public sealed class TelemetryOptions
     /// <summary>OTLP export settings.</summary>
     public OtlpOptions Otlp { get; set; } = new();
 
+    /// <summary>CloudWatch Embedded Metric Format settings.</summary>
+    public EmfOptions Emf { get; set; } = new();
+
     /// <summary>Further meters to export, e.g. <c>Npgsql</c>. Wildcards as in OpenTelemetry's <c>AddMeter</c>.</summary>
     public IList<string> AdditionalMeters { get; } = [];
 }

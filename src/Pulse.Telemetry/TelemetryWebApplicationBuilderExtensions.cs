@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Pulse.Telemetry.Emf;
 using Pulse.Telemetry.Http;
 using Pulse.Telemetry.Process;
 using Pulse.Telemetry.Prometheus;
@@ -22,7 +23,8 @@ public static class TelemetryWebApplicationBuilderExtensions
 
     /// <summary>
     /// Adds Pulse telemetry: HTTP, process and runtime measurements aggregated by the OpenTelemetry SDK,
-    /// the Prometheus exposition (optionally on a management port) and OTLP export when an endpoint is set.
+    /// the Prometheus exposition (optionally on a management port), CloudWatch EMF documents on stdout
+    /// (unless <c>Telemetry:Emf:Enabled=false</c>) and OTLP export when an endpoint is set.
     /// With <c>Telemetry:Enabled=false</c> nothing is added.
     /// </summary>
     /// <param name="builder">The application builder.</param>
@@ -38,8 +40,10 @@ public static class TelemetryWebApplicationBuilderExtensions
             .BindConfiguration(TelemetryOptions.SectionName)
             .Configure(configure)
             .PostConfigure(ApplyDefaults)
+            .PostConfigure<IConfiguration>(ApplyEmfEnvironment)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, EmfOptionsValidator>());
 
         // Read once here as well: whether to add anything at all, and which extra port to listen on.
         var settings = new TelemetryOptions();
@@ -51,6 +55,7 @@ public static class TelemetryWebApplicationBuilderExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<HostMeterScope>();
         services.TryAddSingleton<InFlightRequests>();
         services.TryAddSingleton<HttpInstruments>();
         services.TryAddSingleton<ProcessInstruments>();
@@ -64,6 +69,14 @@ public static class TelemetryWebApplicationBuilderExtensions
             return ActivatorUtilities.CreateInstance<PulseMeterProvider>(sp);
         });
         services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, TelemetryStartupFilter>();
+
+        if (settings.Emf.Enabled)
+        {
+            services.TryAddSingleton(EmfTarget.Stdout);
+            services.TryAddSingleton<EmfOutput>();
+            services.TryAddSingleton<EcsTaskMetadata>();
+            services.AddHostedService<EmfExporter>();
+        }
 
         if (settings.Prometheus.Enabled && settings.Prometheus.Port is { } port)
         {
@@ -88,6 +101,20 @@ public static class TelemetryWebApplicationBuilderExtensions
         if (options.Http.ExcludedPaths.Count == 0)
         {
             options.Http.ExcludedPaths.Add(options.Prometheus.Path);
+        }
+    }
+
+    /// <summary>The namespace and service name come from the environment variables the seed uses.</summary>
+    private static void ApplyEmfEnvironment(TelemetryOptions options, IConfiguration configuration)
+    {
+        if (configuration[EmfMetrics.NamespaceVariable] is { } @namespace)
+        {
+            options.Emf.Namespace = @namespace;
+        }
+
+        if (configuration[EmfMetrics.ServiceNameVariable] is { } service)
+        {
+            options.Emf.ServiceName = service;
         }
     }
 

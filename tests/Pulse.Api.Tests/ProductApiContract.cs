@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Pulse.Api.Tests.Infrastructure;
+using Pulse.Testing;
 
 namespace Pulse.Api.Tests;
 
@@ -436,5 +437,19 @@ public sealed class PostgresProductApiTests(PostgresApi api) : ProductApiContrac
 
         Assert.Contains("db_client_operation_duration_seconds_bucket{", exposition, StringComparison.Ordinal);
         Assert.Contains("db_client_connection_pool_name=\"pulse\"", exposition, StringComparison.Ordinal);
+        Assert.Contains("db_client_connections{", exposition, StringComparison.Ordinal);
+    }
+
+    [DatabaseFact]
+    public async Task PromtoolAcceptsAScrapeThatIncludesNpgsqlMetrics()
+    {
+        using var warmUp = await Client.GetAsync("/products?limit=1");
+        await warmUp.AssertStatusAsync(HttpStatusCode.OK);
+
+        var exposition = await Client.GetStringAsync("/metrics");
+        var result = await ProcessRunner.RunAsync(ExternalTools.Require("promtool"), ["check", "metrics"], exposition, TimeSpan.FromSeconds(30));
+
+        Assert.Contains("db_client_", exposition, StringComparison.Ordinal);
+        Assert.True(result.ExitCode == 0, result.ToString());
     }
 }

@@ -16,6 +16,8 @@ public sealed class PrometheusNamingTests
     [InlineData("cpu.utilization", "1", false, "cpu_utilization")]
     [InlineData("2xx.count", null, true, "_2xx_count_total")]
     [InlineData("weird..name", "ms", false, "weird_name_milliseconds")]
+    [InlineData("db.client.operation.npgsql.bytes_written", "By", true, "db_client_operation_npgsql_bytes_written_total")]
+    [InlineData("cache.seconds.saved", "s", false, "cache_seconds_saved")]
     public void MetricNamesFollowTheOpenTelemetryPrometheusRules(string name, string? unit, bool counter, string expected) =>
         Assert.Equal(expected, PrometheusNaming.MetricName(name, unit, counter));
 

@@ -15,6 +15,8 @@ public static class ExternalTools
         ["wrk"] = "wrk",
         ["yamllint"] = "yamllint",
         ["pg_ctlcluster"] = "postgresql",
+        ["node"] = "nodejs",
+        ["npm"] = "npm",
     };
 
     /// <summary>True when running under CI (<c>CI=true</c>), where required tools must be present.</summary>

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.ObjectPool;
 using Microsoft.Extensions.Options;
+using Pulse.Telemetry.Emf;
 using Pulse.Telemetry.Prometheus;
 
 namespace Pulse.Telemetry.Http;
@@ -26,6 +28,7 @@ internal sealed class HttpTelemetryMiddleware
     private readonly HashSet<string> _excludedPaths;
     private readonly PathString[] _excludedPrefixes;
     private readonly bool _metricsPathExcluded;
+    private readonly bool _emfPerRequest;
 
     public HttpTelemetryMiddleware(
         RequestDelegate next,
@@ -46,6 +49,7 @@ internal sealed class HttpTelemetryMiddleware
         _excludedPaths = new HashSet<string>(excluded.Where(p => !p.EndsWith("/*", StringComparison.Ordinal)), StringComparer.OrdinalIgnoreCase);
         _excludedPrefixes = [.. excluded.Where(p => p.EndsWith("/*", StringComparison.Ordinal)).Select(p => new PathString(p[..^2]))];
         _metricsPathExcluded = IsExcluded(_metricsPath);
+        _emfPerRequest = settings.Emf.Enabled && settings.Emf.Mode == EmfMode.PerRequest;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -95,6 +99,16 @@ internal sealed class HttpTelemetryMiddleware
     {
         _inFlight.Enter();
         var features = context.Features;
+        if (_emfPerRequest && features.Get<IHttpMetricsTagsFeature>() is { } metricsTags)
+        {
+            // Only PerRequest EMF documents carry them; every other consumer's views keep only their own tag keys.
+            metricsTags.Tags.Add(new(EmfRequestListener.RequestIdTag, context.TraceIdentifier));
+            if (Activity.Current is { } activity && activity.IdFormat == ActivityIdFormat.W3C)
+            {
+                metricsTags.Tags.Add(new(EmfRequestListener.TraceIdTag, activity.TraceId.ToHexString()));
+            }
+        }
+
         var originalBody = features.GetRequiredFeature<IHttpResponseBodyFeature>();
         var countingBody = ResponseCounters.Get();
         countingBody.Attach(originalBody);

@@ -23,7 +23,7 @@ internal sealed class MetricFamily
     /// <summary>
     /// Runtime instruments published as ObservableCounter although their value goes down as well as up
     /// (the semantic conventions define both as UpDownCounter). As counters, <c>rate()</c> would read
-    /// every decrease as a reset, so they are exported as gauges. Names as renamed by <see cref="RuntimeViews"/>.
+    /// every decrease as a reset, so they are exported as gauges. Names as renamed by <see cref="RenameViews"/>.
     /// </summary>
     private static readonly HashSet<string> NonMonotonicCounters = new(StringComparer.Ordinal)
     {

@@ -79,8 +79,10 @@ internal static class PrometheusNaming
             result = result[..^"_total".Length];
         }
 
+        // The unit is added unless the name already carries it as a token (bytes_written, seconds_total),
+        // as the OpenTelemetry collector's Prometheus translator does.
         var suffix = UnitSuffix(unit);
-        if (suffix.Length > 0 && !result.EndsWith("_" + suffix, StringComparison.Ordinal))
+        if (suffix.Length > 0 && !$"_{result}_".Contains($"_{suffix}_", StringComparison.Ordinal))
         {
             result = $"{result}_{suffix}";
         }

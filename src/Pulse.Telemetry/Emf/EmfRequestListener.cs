@@ -1,0 +1,81 @@
+using System.Diagnostics.Metrics;
+using Pulse.Telemetry.Http;
+
+namespace Pulse.Telemetry.Emf;
+
+/// <summary>
+/// PerRequest mode: listens to the very measurement ASP.NET Core's hosting layer records for each request
+/// (<c>http.server.request.duration</c>, this host's only), so the latency in a per-request document is
+/// exactly the value Prometheus and Aggregated mode aggregate. The request id and trace id arrive as two
+/// extra tags that <see cref="HttpTelemetryMiddleware"/> adds in this mode only; the Prometheus views keep
+/// only their own tag keys, so the extra tags never reach a Prometheus series.
+/// </summary>
+internal sealed class EmfRequestListener : IDisposable
+{
+    /// <summary>Extra tag carrying <c>HttpContext.TraceIdentifier</c>.</summary>
+    public const string RequestIdTag = "pulse.request_id";
+
+    /// <summary>Extra tag carrying the W3C trace id.</summary>
+    public const string TraceIdTag = "pulse.trace_id";
+
+    private readonly MeterListener _listener = new();
+    private readonly HostMeterScope _scope;
+    private readonly TimeProvider _time;
+    private readonly Action<RequestSample> _onRequest;
+
+    public EmfRequestListener(HostMeterScope scope, TimeProvider time, Action<RequestSample> onRequest)
+    {
+        _scope = scope;
+        _time = time;
+        _onRequest = onRequest;
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == PulseMetrics.AspNetCoreHostingMeterName
+                && instrument.Name == HttpInstruments.ServerRequestDuration
+                && !_scope.IsFromOtherHost(instrument))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>(OnMeasurement);
+    }
+
+    public void Start() => _listener.Start();
+
+    public void Dispose() => _listener.Dispose();
+
+    private void OnMeasurement(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        string? route = null;
+        string? method = null;
+        string? requestId = null;
+        string? traceId = null;
+        var status = 0;
+        foreach (var (key, value) in tags)
+        {
+            switch (key)
+            {
+                case HttpInstruments.RouteTag:
+                    route = value as string;
+                    break;
+                case HttpInstruments.StatusCodeTag when value is int code:
+                    status = code;
+                    break;
+                case HttpInstruments.MethodTag:
+                    method = value as string;
+                    break;
+                case RequestIdTag:
+                    requestId = value as string;
+                    break;
+                case TraceIdTag:
+                    traceId = value as string;
+                    break;
+            }
+        }
+
+        // ASP.NET Core reports unknown methods as "_OTHER"; Prometheus and EMF both say PulseMetrics.OtherMethod.
+        method = method is null or "_OTHER" ? PulseMetrics.OtherMethod : method;
+        _onRequest(new RequestSample(
+            _time.GetUtcNow().ToUnixTimeMilliseconds(), seconds, route ?? PulseMetrics.UnmatchedEndpoint, status, method, requestId, traceId));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Pulse.Telemetry.Emf;
+using Pulse.Telemetry.Http;
+using Pulse.Testing.Emf;
+
+namespace Pulse.Telemetry.Tests.Emf;
+
+/// <summary>
+/// The EMF exporter without a web server: a host-scoped meter with ASP.NET Core's names stands in for the
+/// hosting layer's <c>http.server.request.duration</c>, and stdout is a <see cref="CapturingWriter"/>.
+/// </summary>
+internal sealed class EmfHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly List<EmfExporter> _exporters = [];
+
+    public EmfHarness(Action<EmfOptions>? configure = null)
+    {
+        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        MeterFactory = _services.GetRequiredService<IMeterFactory>();
+        var options = new TelemetryOptions();
+        configure?.Invoke(options.Emf);
+        Options = Microsoft.Extensions.Options.Options.Create(options);
+        Output = new EmfOutput(new EmfTarget(() => Writer), Options, MeterFactory, NullLogger<EmfOutput>.Instance);
+        Duration = MeterFactory.Create(PulseMetrics.AspNetCoreHostingMeterName)
+            .CreateHistogram<double>(HttpInstruments.ServerRequestDuration, "s");
+    }
+
+    public IMeterFactory MeterFactory { get; }
+
+    public IOptions<TelemetryOptions> Options { get; }
+
+    public CapturingWriter Writer { get; } = new();
+
+    public EmfOutput Output { get; }
+
+    public InFlightRequests InFlight { get; } = new();
+
+    public Histogram<double> Duration { get; }
+
+    public async Task<EmfExporter> StartAsync(EmfMode mode, EcsTaskMetadata? ecs = null)
+    {
+        var exporter = new EmfExporter(
+            Options, Output, new HostMeterScope(MeterFactory), InFlight,
+            ecs ?? new EcsTaskMetadata(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), NullLogger<EcsTaskMetadata>.Instance),
+            TimeProvider.System, NullLogger<EmfExporter>.Instance, mode);
+        await exporter.StartAsync(CancellationToken.None);
+        _exporters.Add(exporter);
+        return exporter;
+    }
+
+    /// <summary>Records one request as the hosting layer would, plus the tags the middleware adds in PerRequest mode.</summary>
+    public void Record(double seconds, string? route, int status, string method = "GET", string? requestId = null, string? traceId = null)
+    {
+        var tags = new TagList
+        {
+            { HttpInstruments.MethodTag, method },
+            { "url.scheme", "http" },
+            { "network.protocol.version", "1.1" },
+            { HttpInstruments.StatusCodeTag, status },
+        };
+        if (route is not null)
+        {
+            tags.Add(HttpInstruments.RouteTag, route);
+        }
+
+        if (requestId is not null)
+        {
+            tags.Add(EmfRequestListener.RequestIdTag, requestId);
+        }
+
+        if (traceId is not null)
+        {
+            tags.Add(EmfRequestListener.TraceIdTag, traceId);
+        }
+
+        Duration.Record(seconds, tags);
+    }
+
+    /// <summary>Stops every exporter as a host does (the final flush comes after every stop) and returns every line written.</summary>
+    public async Task<IReadOnlyList<string>> StopAsync()
+    {
+        foreach (var exporter in _exporters)
+        {
+            await exporter.StopAsync(CancellationToken.None);
+        }
+
+        foreach (var exporter in _exporters)
+        {
+            await exporter.StoppedAsync(CancellationToken.None);
+        }
+
+        return Writer.Lines;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var exporter in _exporters)
+        {
+            exporter.Dispose();
+        }
+
+        Output.Dispose();
+        Writer.Dispose();
+        await _services.DisposeAsync();
+    }
+}
