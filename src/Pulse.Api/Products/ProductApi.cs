@@ -23,6 +23,7 @@ internal static class ProductApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet(string.Empty, ListProducts)
+            .WithMetadata(new RouteLabel(Route))
             .WithName("ListProducts")
             .WithSummary("Lists products in id order, a page at a time.")
             .WithDescription("The next page is in `next` and in the `Link` header (rel=\"next\"); both are absent on the last page.");
@@ -34,6 +35,7 @@ internal static class ProductApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost(string.Empty, CreateProducts)
+            .WithMetadata(new RouteLabel(Route))
             .WithName("CreateProducts")
             .WithSummary("Creates one product, or up to 1000 at once (all or none).")
             .WithDescription("A single object answers 201 with Location and ETag. An array answers 201 with the created products; "

@@ -23,6 +23,7 @@ internal static class TaskApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet(string.Empty, ListTasks)
+            .WithMetadata(new RouteLabel(Route))
             .WithName("ListTasks")
             .WithSummary("Lists tasks in id order, a page at a time, optionally of one status.")
             .WithDescription("The next page is in `next` and in the `Link` header (rel=\"next\"); both keep the status filter and are absent on the last page.");
@@ -34,6 +35,7 @@ internal static class TaskApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost(string.Empty, CreateTasks)
+            .WithMetadata(new RouteLabel(Route))
             .WithName("CreateTasks")
             .WithSummary("Creates one task, or up to 1000 at once (all or none).")
             .WithDescription("A single object answers 201 with Location and ETag. An array answers 201 with the created tasks; "
