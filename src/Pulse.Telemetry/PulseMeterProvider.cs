@@ -45,7 +45,7 @@ internal sealed class PulseMeterProvider(
             .AddMeter([.. settings.AdditionalMeters])
             .SetExemplarFilter(ExemplarFilterType.AlwaysOff);
 
-        foreach (var view in HttpViews.Create(settings.Http).Append(RenameViews.Create))
+        foreach (var view in new[] { HttpViews.Create(settings.Http), RenameViews.Create })
         {
             builder.AddView(instrument => scope.IsFromOtherHost(instrument) ? MetricStreamConfiguration.Drop : view(instrument));
         }

@@ -174,7 +174,7 @@ public sealed class PrometheusSerializerTests
     }
 
     [Fact]
-    public async Task HostingDurationFeedsRequestCounterAndDurationWithBoundedLabels()
+    public async Task OneAggregationOfTheHostingDurationFeedsBothHttpFamiliesWithBoundedLabels()
     {
         var http = new HttpTelemetryOptions();
         foreach (var bound in new[] { 0.1, 1.0 })
@@ -184,13 +184,7 @@ public sealed class PrometheusSerializerTests
 
         using var harness = new ScrapeHarness(
             PulseMetrics.AspNetCoreHostingMeterName,
-            b =>
-            {
-                foreach (var view in HttpViews.Create(http))
-                {
-                    b.AddView(view);
-                }
-            });
+            b => b.AddView(HttpViews.Create(http)));
         var duration = harness.Meter.CreateHistogram<double>(HttpInstruments.ServerRequestDuration, "s");
         duration.Record(0.05, new TagList
         {
@@ -201,6 +195,11 @@ public sealed class PrometheusSerializerTests
         {
             { HttpInstruments.MethodTag, "_OTHER" }, { HttpInstruments.StatusCodeTag, 404 }, { "url.scheme", "http" },
         });
+        duration.Record(2.5, new TagList
+        {
+            { HttpInstruments.MethodTag, "GET" }, { HttpInstruments.RouteTag, "/products/{id}" },
+            { HttpInstruments.StatusCodeTag, 500 }, { "error.type", "System.TimeoutException" },
+        });
 
         Assert.Equal(
             """
@@ -208,9 +207,9 @@ public sealed class PrometheusSerializerTests
             # TYPE http_request_duration_seconds histogram
             http_request_duration_seconds_bucket{method="GET",endpoint="/products/{id}",le="0.1"} 1
             http_request_duration_seconds_bucket{method="GET",endpoint="/products/{id}",le="1"} 1
-            http_request_duration_seconds_bucket{method="GET",endpoint="/products/{id}",le="+Inf"} 1
-            http_request_duration_seconds_sum{method="GET",endpoint="/products/{id}"} 0.05
-            http_request_duration_seconds_count{method="GET",endpoint="/products/{id}"} 1
+            http_request_duration_seconds_bucket{method="GET",endpoint="/products/{id}",le="+Inf"} 2
+            http_request_duration_seconds_sum{method="GET",endpoint="/products/{id}"} 2.55
+            http_request_duration_seconds_count{method="GET",endpoint="/products/{id}"} 2
             http_request_duration_seconds_bucket{method="OTHER",endpoint="unmatched",le="0.1"} 0
             http_request_duration_seconds_bucket{method="OTHER",endpoint="unmatched",le="1"} 1
             http_request_duration_seconds_bucket{method="OTHER",endpoint="unmatched",le="+Inf"} 1
@@ -220,6 +219,7 @@ public sealed class PrometheusSerializerTests
             # TYPE http_requests_total counter
             http_requests_total{method="GET",endpoint="/products/{id}",status_code="200"} 1
             http_requests_total{method="OTHER",endpoint="unmatched",status_code="404"} 1
+            http_requests_total{method="GET",endpoint="/products/{id}",status_code="500"} 1
 
             """,
             await harness.ScrapeAsync());

@@ -14,7 +14,6 @@ internal sealed class MetricFamily
 
     private static readonly HashSet<string> HttpFamilies = new(StringComparer.Ordinal)
     {
-        PulseMetrics.Http.RequestsTotal,
         PulseMetrics.Http.RequestDuration,
         PulseMetrics.Http.RequestSize,
         PulseMetrics.Http.ResponseSize,
@@ -39,6 +38,17 @@ internal sealed class MetricFamily
         Unit = unit;
         IsHttp = isHttp;
     }
+
+    /// <summary>
+    /// <c>http_requests_total</c>: not a stream of its own but the counts of the request duration stream
+    /// (see <see cref="FamilyKind.HttpRequests"/>).
+    /// </summary>
+    public static MetricFamily HttpRequestsTotal { get; } = new(
+        PulseMetrics.Http.RequestsTotal[..^"_total".Length],
+        FamilyKind.Counter,
+        "Total HTTP requests by method, endpoint and status code.",
+        string.Empty,
+        isHttp: true);
 
     /// <summary>Family name without the <c>_total</c> a counter's samples carry.</summary>
     public string BaseName { get; }
@@ -65,17 +75,16 @@ internal sealed class MetricFamily
             MetricType.LongSumNonMonotonic or MetricType.DoubleSumNonMonotonic => FamilyKind.Gauge,
             MetricType.LongGauge or MetricType.DoubleGauge => FamilyKind.Gauge,
 
-            // A histogram view named like a counter and given no bucket bounds is a request counter that
-            // shares the duration measurement (see PulseMeterProvider): its count is the counter value.
-            MetricType.Histogram when metric.Name.EndsWith("_total", StringComparison.Ordinal) => FamilyKind.CounterFromHistogram,
+            // The one aggregation of the request measurement (see HttpViews) becomes two families.
+            MetricType.Histogram when metric.Name == PulseMetrics.Http.RequestDuration => FamilyKind.HttpRequests,
             MetricType.Histogram => FamilyKind.Histogram,
 
             // Exponential histograms feed the EMF exporter; the text formats cannot carry them.
             _ => FamilyKind.Skip,
         };
 
-        var isCounter = kind is FamilyKind.Counter or FamilyKind.CounterFromHistogram;
-        var unit = kind == FamilyKind.CounterFromHistogram ? null : metric.Unit;
+        var isCounter = kind == FamilyKind.Counter;
+        var unit = metric.Unit;
         var name = PrometheusNaming.MetricName(metric.Name, unit, isCounter);
         var baseName = isCounter ? name[..^"_total".Length] : name;
         var unitWord = PrometheusNaming.UnitSuffix(unit);
@@ -97,5 +106,10 @@ internal enum FamilyKind
     Counter,
     Gauge,
     Histogram,
-    CounterFromHistogram,
+
+    /// <summary>
+    /// The request duration aggregated by method, endpoint and status code: written as
+    /// <c>http_request_duration_seconds</c> (status codes merged) and <c>http_requests_total</c> (counts).
+    /// </summary>
+    HttpRequests,
 }

@@ -17,6 +17,10 @@ internal sealed class PrometheusSerializer
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
     private readonly List<KeyValuePair<string, string>> _labels = [];
     private readonly ExpositionWriter _labelBlock = new();
+    private readonly List<double> _bounds = [];
+    private readonly List<long> _counts = [];
+    private readonly OrderedDictionary<string, SampleGroup> _durations = new(StringComparer.Ordinal);
+    private readonly OrderedDictionary<string, SampleGroup> _requests = new(StringComparer.Ordinal);
 
     public void Write(ExpositionWriter writer, in Batch<Metric> batch, bool openMetrics)
     {
@@ -30,7 +34,14 @@ internal sealed class PrometheusSerializer
             }
 
             // Two streams that map to one name would make an invalid exposition; the first one wins.
-            if (family.Kind != FamilyKind.Skip && _written.Add(family.BaseName))
+            if (family.Kind == FamilyKind.HttpRequests)
+            {
+                if (_written.Add(family.BaseName) && _written.Add(MetricFamily.HttpRequestsTotal.BaseName))
+                {
+                    WriteHttpRequests(writer, metric, family, openMetrics);
+                }
+            }
+            else if (family.Kind != FamilyKind.Skip && _written.Add(family.BaseName))
             {
                 WriteFamily(writer, metric, family, openMetrics);
             }
@@ -64,11 +75,6 @@ internal sealed class PrometheusSerializer
                     WriteSampleStart(writer, family.BaseName, default);
                     WriteValue(writer, metric, point, gauge: true);
                     break;
-                case FamilyKind.CounterFromHistogram:
-                    WriteSampleStart(writer, family.BaseName, "_total"u8);
-                    writer.Long(point.GetHistogramCount());
-                    writer.Byte((byte)'\n');
-                    break;
                 case FamilyKind.Histogram:
                     WriteHistogram(writer, family.BaseName, point, openMetrics);
                     break;
@@ -79,13 +85,13 @@ internal sealed class PrometheusSerializer
     private static void WriteHeader(ExpositionWriter writer, MetricFamily family, bool openMetrics)
     {
         // The 0.0.4 format names a counter family with its _total; OpenMetrics names it without.
-        var suffix = family.Kind is FamilyKind.Counter or FamilyKind.CounterFromHistogram && !openMetrics
+        var suffix = family.Kind == FamilyKind.Counter && !openMetrics
             ? "_total"u8
             : default;
         var type = family.Kind switch
         {
-            FamilyKind.Counter or FamilyKind.CounterFromHistogram => "counter"u8,
-            FamilyKind.Histogram => "histogram"u8,
+            FamilyKind.Counter => "counter"u8,
+            FamilyKind.Histogram or FamilyKind.HttpRequests => "histogram"u8,
             _ => "gauge"u8,
         };
 
@@ -118,10 +124,25 @@ internal sealed class PrometheusSerializer
 
     private void WriteHistogram(ExpositionWriter writer, string name, in MetricPoint point, bool openMetrics)
     {
-        long cumulative = 0;
+        _bounds.Clear();
+        _counts.Clear();
         foreach (var bucket in point.GetHistogramBuckets())
         {
-            cumulative += bucket.BucketCount;
+            _bounds.Add(bucket.ExplicitBound);
+            _counts.Add(bucket.BucketCount);
+        }
+
+        WriteHistogramLines(writer, name, _bounds, _counts, point.GetHistogramSum(), point.GetHistogramCount(), openMetrics);
+    }
+
+    /// <summary>Writes cumulative <c>le</c> buckets (the last bound is +Inf), then <c>_sum</c> and <c>_count</c>.</summary>
+    private void WriteHistogramLines(
+        ExpositionWriter writer, string name, List<double> bounds, List<long> counts, double sum, long count, bool openMetrics)
+    {
+        long cumulative = 0;
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            cumulative += counts[i];
             writer.Text(name);
             writer.Raw("_bucket{"u8);
             if (_labelBlock.WrittenSpan.Length > 0)
@@ -131,18 +152,91 @@ internal sealed class PrometheusSerializer
             }
 
             writer.Raw("le=\""u8);
-            writer.Bound(bucket.ExplicitBound, openMetrics);
+            writer.Bound(bounds[i], openMetrics);
             writer.Raw("\"} "u8);
             writer.Long(cumulative);
             writer.Byte((byte)'\n');
         }
 
         WriteSampleStart(writer, name, "_sum"u8);
-        writer.Double(point.GetHistogramSum());
+        writer.Double(sum);
         writer.Byte((byte)'\n');
         WriteSampleStart(writer, name, "_count"u8);
-        writer.Long(point.GetHistogramCount());
+        writer.Long(count);
         writer.Byte((byte)'\n');
+    }
+
+    /// <summary>
+    /// Writes the one aggregation of ASP.NET Core's request measurement as two families: the duration
+    /// histogram by method and endpoint (points that differ only in status code merged) and the request
+    /// counter by method, endpoint and status code (each point's count).
+    /// </summary>
+    private void WriteHttpRequests(ExpositionWriter writer, Metric metric, MetricFamily family, bool openMetrics)
+    {
+        _durations.Clear();
+        _requests.Clear();
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            PrepareLabels(point, family, without: PulseMetrics.Labels.StatusCode);
+            var duration = GetGroup(_durations);
+            duration.Sum += point.GetHistogramSum();
+            duration.Count += point.GetHistogramCount();
+            var i = 0;
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                if (duration.Bounds.Count <= i)
+                {
+                    duration.Bounds.Add(bucket.ExplicitBound);
+                    duration.Counts.Add(0);
+                }
+
+                duration.Counts[i++] += bucket.BucketCount;
+            }
+
+            PrepareLabels(point, family);
+            GetGroup(_requests).Count += point.GetHistogramCount();
+        }
+
+        if (_durations.Count == 0)
+        {
+            return;
+        }
+
+        WriteHeader(writer, family, openMetrics);
+        foreach (var group in _durations.Values)
+        {
+            UseLabels(group);
+            WriteHistogramLines(writer, family.BaseName, group.Bounds, group.Counts, group.Sum, group.Count, openMetrics);
+        }
+
+        var requests = MetricFamily.HttpRequestsTotal;
+        WriteHeader(writer, requests, openMetrics);
+        foreach (var group in _requests.Values)
+        {
+            UseLabels(group);
+            WriteSampleStart(writer, requests.BaseName, "_total"u8);
+            writer.Long(group.Count);
+            writer.Byte((byte)'\n');
+        }
+    }
+
+    /// <summary>The group of the labels just prepared (insertion order is kept: the exposition is stable).</summary>
+    private SampleGroup GetGroup(OrderedDictionary<string, SampleGroup> groups)
+    {
+        var key = System.Text.Encoding.UTF8.GetString(_labelBlock.WrittenSpan);
+        if (!groups.TryGetValue(key, out var group))
+        {
+            group = new SampleGroup(_labelBlock.WrittenSpan.ToArray());
+            groups.Add(key, group);
+        }
+
+        return group;
+    }
+
+    private void UseLabels(SampleGroup group)
+    {
+        _labelBlock.Reset();
+        _labelBlock.Raw(group.Labels);
     }
 
     private void WriteSampleStart(ExpositionWriter writer, string name, ReadOnlySpan<byte> suffix)
@@ -186,12 +280,16 @@ internal sealed class PrometheusSerializer
     }
 
     /// <summary>Renders the point's labels once into <see cref="_labelBlock"/>; every sample of the point reuses it.</summary>
-    private void PrepareLabels(in MetricPoint point, MetricFamily family)
+    private void PrepareLabels(in MetricPoint point, MetricFamily family, string? without = null)
     {
         _labels.Clear();
         foreach (var tag in point.Tags)
         {
-            _labels.Add(new(MetricFamily.LabelName(tag.Key), FormatValue(tag.Value)));
+            var name = MetricFamily.LabelName(tag.Key);
+            if (name != without)
+            {
+                _labels.Add(new(name, FormatValue(tag.Value)));
+            }
         }
 
         if (family.IsHttp)
@@ -252,4 +350,18 @@ internal sealed class PrometheusSerializer
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
     };
+}
+
+/// <summary>Points of one stream that share a label set once a label is dropped, summed.</summary>
+internal sealed class SampleGroup(byte[] labels)
+{
+    public byte[] Labels { get; } = labels;
+
+    public List<double> Bounds { get; } = [];
+
+    public List<long> Counts { get; } = [];
+
+    public double Sum { get; set; }
+
+    public long Count { get; set; }
 }
