@@ -1,11 +1,12 @@
 using Amazon.CDK.Assertions;
+using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
 [Collection(SynthesizedAppGroup.Name)]
 public sealed class AutoscalingTests(SynthesizedApp app)
 {
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev", 1, 2)]
     [InlineData("prod", 2, 10)]
     public void TaskCountScalesBetweenTheEnvironmentsBounds(string env, int min, int max)
@@ -20,7 +21,7 @@ public sealed class AutoscalingTests(SynthesizedApp app)
         Assert.Equal((min, max), (app.Environment(env).Settings.MinTasks, app.Environment(env).Settings.MaxTasks));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void ScalingTracksCpuMemoryAndRequestsPerTarget(string env)

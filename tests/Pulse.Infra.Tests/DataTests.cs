@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Amazon.CDK.Assertions;
 using Pulse.Infra.Tests.Support;
+using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
 [Collection(SynthesizedAppGroup.Name)]
 public sealed class DataTests(SynthesizedApp app)
 {
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void DatabaseIsPostgres16EncryptedPrivateAndBackedUp(string env)
@@ -29,7 +30,7 @@ public sealed class DataTests(SynthesizedApp app)
         });
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev", false, "Delete")]
     [InlineData("prod", true, "Snapshot")]
     public void ProductionDatabaseIsMultiAzProtectedAndSnapshottedOnDelete(string env, bool protectedEnvironment, string deletionPolicy)
@@ -45,7 +46,7 @@ public sealed class DataTests(SynthesizedApp app)
         });
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void DatabaseLivesInTheIsolatedSubnets(string env)
@@ -56,7 +57,7 @@ public sealed class DataTests(SynthesizedApp app)
         Assert.All(subnets, s => Assert.Matches(@"^\$\{Import:Pulse-\w+-Network:ExportsOutputRefVpcDatabaseSubnet\d", s));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void CredentialsAreGeneratedIntoSecretsManagerWithTheDatabaseNameAndRotated(string env)
@@ -81,7 +82,7 @@ public sealed class DataTests(SynthesizedApp app)
         template.ResourceCountIs("AWS::Serverless::Application", 1);
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     [InlineData("shared")]
@@ -116,7 +117,7 @@ public sealed class DataTests(SynthesizedApp app)
         Assert.Contains(sources, s => s.StartsWith(data + ":DatabaseRotationSingleUserSecurityGroup", StringComparison.Ordinal));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void PostgresLogsGoToAGroupWithRetentionCreatedBeforeTheInstance(string env)

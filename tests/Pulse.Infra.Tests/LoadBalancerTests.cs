@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Amazon.CDK.Assertions;
 using Pulse.Infra.Tests.Support;
+using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
@@ -9,7 +10,7 @@ public sealed class LoadBalancerTests(SynthesizedApp app)
 {
     private static Dictionary<string, object> Props(params (string Key, object Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void LoadBalancerIsPublicAndLogsAccessToAnEncryptedPrivateBucket(string env)
@@ -38,7 +39,7 @@ public sealed class LoadBalancerTests(SynthesizedApp app)
         })))))));
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void WithoutACertificateTheLoadBalancerServesPlainHttp()
     {
         var listener = Assert.Single(app.Resources("Pulse-dev-Service", "AWS::ElasticLoadBalancingV2::Listener")).Resource;
@@ -48,7 +49,7 @@ public sealed class LoadBalancerTests(SynthesizedApp app)
         Assert.DoesNotContain(app.Resources("Pulse-dev-Service", "AWS::EC2::SecurityGroup").Select(g => g.Resource.GetRawText()), g => g.Contains("\"FromPort\":443", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void WithACertificateHttpsServesAndHttpRedirectsPermanently()
     {
         var template = app.Template("Pulse-prod-Service");
@@ -72,7 +73,7 @@ public sealed class LoadBalancerTests(SynthesizedApp app)
         Assert.Equal([80, 443], ingress);
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void TargetsAreCheckedOnLivenessAtTheServicePortAndDeregisterQuickly(string env)
@@ -89,7 +90,7 @@ public sealed class LoadBalancerTests(SynthesizedApp app)
             ("LoadBalancers", new object[] { Props(("ContainerName", "api"), ("ContainerPort", 8080), ("TargetGroupArn", Match.AnyValue())) })));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev", "HTTP")]
     [InlineData("prod", "HTTPS")]
     public void MetricsPathAnswers404OnTheServingListener(string env, string protocol)
@@ -104,7 +105,7 @@ public sealed class LoadBalancerTests(SynthesizedApp app)
             ("Actions", new object[] { Props(("Type", "fixed-response"), ("FixedResponseConfig", Match.ObjectLike(Props(("StatusCode", "404"))))) })));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     [InlineData("shared")]

@@ -50,7 +50,7 @@ public sealed class NagTests(SynthesizedApp app)
         Assert.Contains($"cdk-nag AwsSolutions: {app.StackNames.Count() + 1} templates", result.StandardOutput, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void EverySuppressionNamesAnAwsSolutionsRuleAndGivesAReason()
     {
         var suppressions = 0;

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Pulse.Infra.Tests.Support;
+using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
 [Collection(SynthesizedAppGroup.Name)]
 public sealed class NetworkTests(SynthesizedApp app)
 {
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void NewVpcSpansTheConfiguredZonesWithPublicAppAndDatabaseSubnets(string env)
@@ -34,7 +35,7 @@ public sealed class NetworkTests(SynthesizedApp app)
         Assert.All(zones, z => Assert.Contains("Fn::GetAZs", z, StringComparison.Ordinal));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev", 1)]
     [InlineData("prod", 3)]
     public void NatGatewaysFollowTheSettings(string env, int expected)
@@ -48,7 +49,7 @@ public sealed class NetworkTests(SynthesizedApp app)
         Assert.DoesNotContain(routes, id => id.Contains("DatabaseSubnet", StringComparison.Ordinal));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void FlowLogsRecordAllTrafficIntoALogGroupWithRetention(string env)
@@ -68,7 +69,7 @@ public sealed class NetworkTests(SynthesizedApp app)
         });
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void SynthesisNeedsNoLookups()
     {
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(app.Directory, "manifest.json")));
@@ -79,7 +80,7 @@ public sealed class NetworkTests(SynthesizedApp app)
             a => Assert.Equal("aws://unknown-account/eu-central-1", a.Value.GetProperty("environment").GetString()));
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void AnExistingVpcIsUsedByIdWithoutCreatingANetwork()
     {
         var shared = app.Environment("shared");

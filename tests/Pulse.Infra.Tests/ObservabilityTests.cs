@@ -3,6 +3,7 @@ using Amazon.CDK.Assertions;
 using Pulse.Infra.Constructs;
 using Pulse.Infra.Tests.Support;
 using Pulse.Telemetry;
+using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
@@ -35,7 +36,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
             return expression ?? string.Join('|', names) + "|" + stat;
         }).ToList();
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void DashboardHasTheSeedWidgetsAtTheServiceDimension(string env)
@@ -54,7 +55,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
             Graph("Endpoint Invocations"));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void DashboardAlsoShowsTheLoadBalancerEcsAndAlarms(string env)
@@ -71,7 +72,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         Assert.Equal(app.Resources($"Pulse-{env}-Service", "AWS::CloudWatch::Alarm").Count(), alarms.GetArrayLength());
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void EndpointInvocationsSearchReadsTheEndpointDimensionSetTheServiceEmits()
     {
         var search = Monitoring.EndpointInvocationsSearch(app.Environment("dev").Settings);
@@ -81,7 +82,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         Assert.True(EmfMetrics.IsEmitted(EmfMetrics.Names.EndpointInvocations, schema[1..]));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void EveryAlarmNotifiesTheEncryptedTopic(string env)
@@ -111,14 +112,14 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         });
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void AlarmEmailIsSubscribedOnlyWhereConfigured()
     {
         app.Template("Pulse-prod-Service").HasResourceProperties("AWS::SNS::Subscription", Props(("Protocol", "email"), ("Endpoint", SynthesizedApp.AlarmEmail)));
         app.Template("Pulse-dev-Service").ResourceCountIs("AWS::SNS::Subscription", 0);
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void ErrorCountAlarmIsTheSeedsSumOverTwoMinutesAtLeastFive(string env)
@@ -135,7 +136,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
             ("TreatMissingData", "notBreaching")));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void AlarmsCoverFiveHundredsLatencyCpuMemoryAndUnhealthyTargets(string env)
@@ -164,7 +165,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
             ("Threshold", 1), ("ComparisonOperator", "GreaterThanOrEqualToThreshold"), ("EvaluationPeriods", 3)));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void RunningBelowDesiredAlarmToleratesDeployments(string env)
@@ -185,7 +186,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     /// Seed 000's second defect: its service-level alarm watched a dimension set the service never emitted,
     /// so it could never fire. Every alarm on the EMF namespace must read a metric at an emitted set.
     /// </summary>
-    [Fact]
+    [RequiresToolsFact("node")]
     public void EveryAlarmOnTheEmfNamespaceReadsADimensionSetTheServiceEmits()
     {
         var checkedAlarms = 0;
@@ -228,7 +229,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         }
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void LogsInsightsQueriesCoverTheServicesEmfDocuments(string env)

@@ -10,7 +10,7 @@ public sealed class PrometheusOnAwsTests(SynthesizedApp app)
 {
     private string CollectorConfig() => Cfn.Flatten(app.Sole("Pulse-prod-Service", "AWS::SSM::Parameter").Prop("Value"));
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("shared")]
     public void PrometheusOnAwsIsOffByDefault(string env)
@@ -22,7 +22,7 @@ public sealed class PrometheusOnAwsTests(SynthesizedApp app)
         Assert.Equal(1, app.Sole($"Pulse-{env}-Service", "AWS::ECS::TaskDefinition").Prop("ContainerDefinitions").GetArrayLength());
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void AnAdotSidecarScrapesTheManagementPortAndRemoteWritesToTheWorkspace()
     {
         var template = app.Template("Pulse-prod-Service");
@@ -62,7 +62,7 @@ public sealed class PrometheusOnAwsTests(SynthesizedApp app)
         });
     }
 
-    [RequiresToolsFact("yamllint")]
+    [RequiresToolsFact("node", "yamllint")]
     public async Task CollectorConfigIsWellFormedYaml()
     {
         var file = Path.Combine(app.Directory, "adot-collector-config.yaml");

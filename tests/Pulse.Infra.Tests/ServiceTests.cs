@@ -2,6 +2,7 @@ using System.Text.Json;
 using Amazon.CDK.Assertions;
 using Pulse.Infra.Tests.Support;
 using Pulse.Telemetry;
+using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
@@ -12,7 +13,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         app.Sole($"Pulse-{env}-Service", "AWS::ECS::TaskDefinition").Prop("ContainerDefinitions").EnumerateArray()
             .Single(c => c.GetProperty("Name").GetString() == ServiceContract.ContainerName);
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void RepositoryScansOnPushAndExpiresOldImages(string env)
@@ -28,7 +29,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         Assert.Contains(rules, s => s.GetProperty("tagStatus").GetString() == "any" && s.GetProperty("countType").GetString() == "imageCountMoreThan" && s.GetProperty("countNumber").GetInt32() == 50);
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void ClusterHasContainerInsightsAndFargateCapacityProviders(string env)
@@ -46,7 +47,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         });
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void TaskRunsAsNonRootWithAReadOnlyRootFilesystemAndAWritableTmp(string env)
@@ -69,7 +70,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         });
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void ContainerHealthCheckIsTheServicesOwnHealthcheckVerbAndStopsGracefully(string env)
@@ -82,7 +83,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         Assert.True(container.GetProperty("LinuxParameters").GetProperty("InitProcessEnabled").GetBoolean());
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void DatabaseCredentialsAreInjectedAsSecretsNeverAsPlainEnvironment(string env)
@@ -115,7 +116,7 @@ public sealed class ServiceTests(SynthesizedApp app)
             && Cfn.Flatten(s.GetProperty("Resource")).StartsWith($"${{Import:Pulse-{env}-Data:ExportsOutputRefDatabaseSecret", StringComparison.Ordinal));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void ContainerEnvironmentCarriesTheEmfSettingsAndMovesMetricsToTheManagementPort(string env)
@@ -131,7 +132,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         Assert.Equal(8080, port.GetProperty("ContainerPort").GetInt32());
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev", 14)]
     [InlineData("prod", 30)]
     [InlineData("shared", 7)]
@@ -149,7 +150,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         });
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void ServiceRunsInPrivateSubnetsWithCircuitBreakerRollbackAndSafeDeployments(string env)
@@ -177,7 +178,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         Assert.All(subnets, s => Assert.Contains("ExportsOutputRefVpcAppSubnet", s, StringComparison.Ordinal));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev", "FARGATE_SPOT:0:100")]
     [InlineData("prod", "FARGATE:1:100")]
     [InlineData("shared", "FARGATE:1:30", "FARGATE_SPOT:0:70")]
@@ -189,7 +190,7 @@ public sealed class ServiceTests(SynthesizedApp app)
         Assert.Equal(expected, strategy);
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void EcsExecIsEnabledOnlyWhereConfiguredAndThenWithAWritableRootFilesystem()
     {
         app.Template("Pulse-shared-Service").HasResourceProperties("AWS::ECS::Service", new Dictionary<string, object> { ["EnableExecuteCommand"] = true });

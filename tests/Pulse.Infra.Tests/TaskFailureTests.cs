@@ -2,6 +2,7 @@ using System.Text.Json;
 using Amazon.CDK.Assertions;
 using Pulse.Infra.Constructs;
 using Pulse.Infra.Tests.Support;
+using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
@@ -34,7 +35,7 @@ public sealed class TaskFailureTests(SynthesizedApp app)
 
     private string ClusterArn(string env) => $"${{{app.Resources($"Pulse-{env}-Service", "AWS::ECS::Cluster").Single().Id}.Arn}}";
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void RuleSendsThisClustersFailedTasksToAnEventsLogGroup(string env)
@@ -73,7 +74,7 @@ public sealed class TaskFailureTests(SynthesizedApp app)
         Assert.Equal($"${{{logId}.Arn}}", statement.GetProperty("Resource").GetString());
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void RulePatternMatchesBothStopCodesOfThisClusterOnly(string env)
@@ -88,7 +89,7 @@ public sealed class TaskFailureTests(SynthesizedApp app)
         Assert.False(EventPattern.Matches(pattern, TaskEvent("arn:aws:ecs:eu-central-1:123456789012:cluster/other", "STOPPED", "TaskFailedToStart")));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void MetricFilterCountsBothStopCodes(string env)
@@ -108,7 +109,7 @@ public sealed class TaskFailureTests(SynthesizedApp app)
         Assert.Equal(("ClusterArn", "$.detail.clusterArn"), (dimension.GetProperty("Key").GetString(), dimension.GetProperty("Value").GetString()));
     }
 
-    [Fact]
+    [RequiresToolsFact("node")]
     public void TheSeedsSingleStopCodeFilterWouldMissExitedContainers()
     {
         // The evaluator used above tells the two apart: seed 003's filter counts only one of the rule's stop codes.
@@ -119,7 +120,7 @@ public sealed class TaskFailureTests(SynthesizedApp app)
         Assert.False(LogFilterPattern.Matches(seedFilter, TaskEvent(cluster, "STOPPED", "EssentialContainerExited")));
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void TaskFailureAlarmWatchesTheSumOfTheFilterMetricForThisCluster(string env)
@@ -138,7 +139,7 @@ public sealed class TaskFailureTests(SynthesizedApp app)
         });
     }
 
-    [Theory]
+    [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
     public void StoppedTasksQueryListsStopCodesAndReasons(string env)
