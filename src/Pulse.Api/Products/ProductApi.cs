@@ -1,7 +1,7 @@
-using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
+using Microsoft.EntityFrameworkCore.Query;
 using Pulse.Api.Data;
 using Pulse.Api.Http;
 
@@ -9,13 +9,12 @@ namespace Pulse.Api.Products;
 
 /// <summary>
 /// The product catalogue of seed 002: create (one or a batch), list by pages, read with an ETag, full
-/// update (conditional with If-Match), delete. docs/api.md describes the contract.
+/// update (conditional with If-Match), delete. The item endpoints are the ones tasks share
+/// (<see cref="VersionedResourceApi{TKind, TEntity, TInput, TResponse}"/>). docs/api.md describes the contract.
 /// </summary>
 internal static class ProductApi
 {
-    public const string Route = "/products";
-    private const string Resource = "product";
-    private const string Table = "products";
+    public const string Route = ProductResource.Collection;
 
     public static IEndpointRouteBuilder MapProducts(this IEndpointRouteBuilder routes)
     {
@@ -28,39 +27,7 @@ internal static class ProductApi
             .WithSummary("Lists products in id order, a page at a time.")
             .WithDescription("The next page is in `next` and in the `Link` header (rel=\"next\"); both are absent on the last page.");
 
-        group.MapGet("/{id}", GetProduct)
-            .WithName("GetProduct")
-            .WithSummary("Gets one product; its ETag is in the ETag header.")
-            .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-
-        group.MapPost(string.Empty, CreateProducts)
-            .WithMetadata(new RouteLabel(Route))
-            .WithName("CreateProducts")
-            .WithSummary("Creates one product, or up to 1000 at once (all or none).")
-            .WithDescription("A single object answers 201 with Location and ETag. An array answers 201 with the created products; "
-                + "if any item is invalid nothing is written and the errors name the failing indexes ([3].price).")
-            .Accepts<ProductInput>("application/json")
-            .WithMetadata(new OneOrManyBody(typeof(ProductInput), typeof(ProductResponse)))
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
-        group.MapPut("/{id}", UpdateProduct)
-            .WithName("UpdateProduct")
-            .WithSummary("Replaces a product. With If-Match, only if it is still the version the ETag names.")
-            .WithDescription("Without If-Match the update is unconditional (last writer wins). A stale If-Match answers 412.")
-            .Accepts<ProductInput>("application/json")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
-        group.MapDelete("/{id}", DeleteProduct)
-            .WithName("DeleteProduct")
-            .WithSummary("Deletes a product. With If-Match, only if it is still the version the ETag names.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        VersionedResourceApi<ProductResource, Product, ProductInput, ProductResponse>.MapItems(group, "Products", exampleField: "price");
 
         return routes;
     }
@@ -83,121 +50,47 @@ internal static class ProductApi
         Paging.SetLinkHeader(response, next);
         return TypedResults.Ok(new Page<ProductResponse>([.. rows.Take(limit).Select(ProductResponse.From)], next));
     }
+}
 
-    internal static async Task<Results<Ok<ProductResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetProduct(
-        long id, PulseDbContext db, HttpContext context, CancellationToken cancellationToken)
+/// <summary>How the shared item endpoints (<see cref="VersionedResourceApi{TKind, TEntity, TInput, TResponse}"/>) read, write and show a product.</summary>
+internal sealed class ProductResource : IVersionedResource<Product, ProductInput, ProductResponse>
+{
+    public const string Collection = "/products";
+
+    private ProductResource()
     {
-        if (await CompiledQueries.FindProductAsync(db, id, cancellationToken) is not { } product)
-        {
-            return ApiProblems.NotFound(Resource, id);
-        }
-
-        ETags.Set(context.Response, product.Version);
-        return ETags.NoneMatchHas(context.Request.Headers.IfNoneMatch, product.Version)
-            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
-            : TypedResults.Ok(ProductResponse.From(product));
     }
 
-    internal static async Task<Results<Created<ProductResponse>, Created<ProductResponse[]>, ValidationProblem, ProblemHttpResult>> CreateProducts(
-        HttpContext context, PulseDbContext db, IOptions<ApiOptions> api, TimeProvider clock, CancellationToken cancellationToken)
+    public static string Route => Collection;
+
+    public static string Name => "product";
+
+    public static string Table => "products";
+
+    public static ProductInput? Read(JsonElement element, InputErrors errors, string prefix) => ProductRules.Read(element, errors, prefix);
+
+    public static long? IdOf(ProductInput input) => input.Id;
+
+    public static Product Create(ProductInput input, DateTimeOffset now) => new()
     {
-        var inputs = await RequestInputs.ReadOneOrManyAsync<ProductInput>(
-            context.Request, api.Value.MaxRequestBodyBytes, Resource, ProductRules.Read, static p => p.Id, cancellationToken);
-        if (inputs.Problem is { } problem)
-        {
-            return problem;
-        }
+        Id = input.Id ?? 0,
+        Name = input.Name,
+        Price = input.Price,
+        Amount = input.Amount,
+        Version = 1,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
 
-        if (inputs.Errors is { } invalid)
-        {
-            return invalid;
-        }
+    public static void Update(UpdateSettersBuilder<Product> set, ProductInput input, DateTimeOffset now) => set
+        .SetProperty(p => p.Name, input.Name)
+        .SetProperty(p => p.Price, input.Price)
+        .SetProperty(p => p.Amount, input.Amount)
+        .SetProperty(p => p.Version, p => p.Version + 1)
+        .SetProperty(p => p.UpdatedAt, now);
 
-        var now = VersionedStore.Now(clock);
-        var products = inputs.Items.Select(input => new Product
-        {
-            Id = input.Id ?? 0,
-            Name = input.Name,
-            Price = input.Price,
-            Amount = input.Amount,
-            Version = 1,
-            CreatedAt = now,
-            UpdatedAt = now,
-        }).ToList();
-        var taken = await VersionedStore.InsertAllAsync(db, products, Table, cancellationToken);
-        if (taken.Count > 0)
-        {
-            return ApiProblems.AlreadyExists(Resource, taken);
-        }
+    public static Task<Product?> FindAsync(PulseDbContext db, long id, CancellationToken cancellationToken) =>
+        CompiledQueries.FindProductAsync(db, id, cancellationToken);
 
-        if (inputs.IsBatch)
-        {
-            return TypedResults.Created((string?)null, products.Select(ProductResponse.From).ToArray());
-        }
-
-        var created = products[0];
-        ETags.Set(context.Response, created.Version);
-        return TypedResults.Created(Location(created.Id), ProductResponse.From(created));
-    }
-
-    internal static async Task<Results<Ok<ProductResponse>, ValidationProblem, ProblemHttpResult>> UpdateProduct(
-        long id, HttpContext context, PulseDbContext db, IOptions<ApiOptions> api, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        if (ETags.ParseIfMatch(context.Request.Headers.IfMatch) is not { } condition)
-        {
-            return ApiProblems.InvalidIfMatch();
-        }
-
-        var inputs = await RequestInputs.ReadOneAsync<ProductInput>(
-            context.Request, api.Value.MaxRequestBodyBytes, Resource, ProductRules.Read, static p => p.Id, id, cancellationToken);
-        if (inputs.Problem is { } problem)
-        {
-            return problem;
-        }
-
-        if (inputs.Errors is { } invalid)
-        {
-            return invalid;
-        }
-
-        var input = inputs.Items[0];
-        var now = VersionedStore.Now(clock);
-        var change = await VersionedStore.UpdateAsync<Product>(db, id, condition, (rows, ct) => rows.ExecuteUpdateAsync(
-            set => set
-                .SetProperty(p => p.Name, input.Name)
-                .SetProperty(p => p.Price, input.Price)
-                .SetProperty(p => p.Amount, input.Amount)
-                .SetProperty(p => p.Version, p => p.Version + 1)
-                .SetProperty(p => p.UpdatedAt, now),
-            ct), cancellationToken);
-        switch (change.Status)
-        {
-            case ChangeStatus.Done:
-                ETags.Set(context.Response, change.Stored!.Version);
-                return TypedResults.Ok(ProductResponse.From(change.Stored));
-            case ChangeStatus.PreconditionFailed:
-                return ApiProblems.PreconditionFailed(Resource, id);
-            default:
-                return ApiProblems.NotFound(Resource, id);
-        }
-    }
-
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(
-        long id, HttpRequest request, PulseDbContext db, CancellationToken cancellationToken)
-    {
-        if (ETags.ParseIfMatch(request.Headers.IfMatch) is not { } condition)
-        {
-            return ApiProblems.InvalidIfMatch();
-        }
-
-        var change = await VersionedStore.DeleteAsync<Product>(db, id, condition, cancellationToken);
-        return change.Status switch
-        {
-            ChangeStatus.Done => TypedResults.NoContent(),
-            ChangeStatus.PreconditionFailed => ApiProblems.PreconditionFailed(Resource, id),
-            _ => ApiProblems.NotFound(Resource, id),
-        };
-    }
-
-    private static string Location(long id) => string.Create(CultureInfo.InvariantCulture, $"{Route}/{id}");
+    public static ProductResponse ToResponse(Product entity) => ProductResponse.From(entity);
 }

@@ -1,7 +1,7 @@
-using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
+using Microsoft.EntityFrameworkCore.Query;
 using Pulse.Api.Data;
 using Pulse.Api.Http;
 
@@ -13,9 +13,7 @@ namespace Pulse.Api.Tasks;
 /// </summary>
 internal static class TaskApi
 {
-    public const string Route = "/tasks";
-    private const string Resource = "task";
-    private const string Table = "tasks";
+    public const string Route = TaskResource.Collection;
 
     public static IEndpointRouteBuilder MapTasks(this IEndpointRouteBuilder routes)
     {
@@ -28,39 +26,7 @@ internal static class TaskApi
             .WithSummary("Lists tasks in id order, a page at a time, optionally of one status.")
             .WithDescription("The next page is in `next` and in the `Link` header (rel=\"next\"); both keep the status filter and are absent on the last page.");
 
-        group.MapGet("/{id}", GetTask)
-            .WithName("GetTask")
-            .WithSummary("Gets one task; its ETag is in the ETag header.")
-            .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-
-        group.MapPost(string.Empty, CreateTasks)
-            .WithMetadata(new RouteLabel(Route))
-            .WithName("CreateTasks")
-            .WithSummary("Creates one task, or up to 1000 at once (all or none).")
-            .WithDescription("A single object answers 201 with Location and ETag. An array answers 201 with the created tasks; "
-                + "if any item is invalid nothing is written and the errors name the failing indexes ([3].title).")
-            .Accepts<TaskInput>("application/json")
-            .WithMetadata(new OneOrManyBody(typeof(TaskInput), typeof(TaskResponse)))
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
-        group.MapPut("/{id}", UpdateTask)
-            .WithName("UpdateTask")
-            .WithSummary("Replaces a task. With If-Match, only if it is still the version the ETag names.")
-            .WithDescription("Without If-Match the update is unconditional (last writer wins). A stale If-Match answers 412.")
-            .Accepts<TaskInput>("application/json")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-
-        group.MapDelete("/{id}", DeleteTask)
-            .WithName("DeleteTask")
-            .WithSummary("Deletes a task. With If-Match, only if it is still the version the ETag names.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        VersionedResourceApi<TaskResource, TaskItem, TaskInput, TaskResponse>.MapItems(group, "Tasks", exampleField: "title");
 
         return routes;
     }
@@ -100,123 +66,49 @@ internal static class TaskApi
         Paging.SetLinkHeader(response, next);
         return TypedResults.Ok(new Page<TaskResponse>([.. rows.Take(limit).Select(TaskResponse.From)], next));
     }
+}
 
-    internal static async Task<Results<Ok<TaskResponse>, StatusCodeHttpResult, ProblemHttpResult>> GetTask(
-        long id, PulseDbContext db, HttpContext context, CancellationToken cancellationToken)
+/// <summary>How the shared item endpoints (<see cref="VersionedResourceApi{TKind, TEntity, TInput, TResponse}"/>) read, write and show a task.</summary>
+internal sealed class TaskResource : IVersionedResource<TaskItem, TaskInput, TaskResponse>
+{
+    public const string Collection = "/tasks";
+
+    private TaskResource()
     {
-        if (await CompiledQueries.FindTaskAsync(db, id, cancellationToken) is not { } task)
-        {
-            return ApiProblems.NotFound(Resource, id);
-        }
-
-        ETags.Set(context.Response, task.Version);
-        return ETags.NoneMatchHas(context.Request.Headers.IfNoneMatch, task.Version)
-            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
-            : TypedResults.Ok(TaskResponse.From(task));
     }
 
-    internal static async Task<Results<Created<TaskResponse>, Created<TaskResponse[]>, ValidationProblem, ProblemHttpResult>> CreateTasks(
-        HttpContext context, PulseDbContext db, IOptions<ApiOptions> api, TimeProvider clock, CancellationToken cancellationToken)
+    public static string Route => Collection;
+
+    public static string Name => "task";
+
+    public static string Table => "tasks";
+
+    public static TaskInput? Read(JsonElement element, InputErrors errors, string prefix) => TaskRules.Read(element, errors, prefix);
+
+    public static long? IdOf(TaskInput input) => input.Id;
+
+    public static TaskItem Create(TaskInput input, DateTimeOffset now) => new()
     {
-        var inputs = await RequestInputs.ReadOneOrManyAsync<TaskInput>(
-            context.Request, api.Value.MaxRequestBodyBytes, Resource, TaskRules.Read, static t => t.Id, cancellationToken);
-        if (inputs.Problem is { } problem)
-        {
-            return problem;
-        }
+        Id = input.Id ?? 0,
+        Title = input.Title,
+        Description = input.Description,
+        Status = input.Status,
+        DueDate = input.DueDate,
+        Version = 1,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
 
-        if (inputs.Errors is { } invalid)
-        {
-            return invalid;
-        }
+    public static void Update(UpdateSettersBuilder<TaskItem> set, TaskInput input, DateTimeOffset now) => set
+        .SetProperty(t => t.Title, input.Title)
+        .SetProperty(t => t.Description, input.Description)
+        .SetProperty(t => t.Status, input.Status)
+        .SetProperty(t => t.DueDate, input.DueDate)
+        .SetProperty(t => t.Version, t => t.Version + 1)
+        .SetProperty(t => t.UpdatedAt, now);
 
-        var now = VersionedStore.Now(clock);
-        var tasks = inputs.Items.Select(input => new TaskItem
-        {
-            Id = input.Id ?? 0,
-            Title = input.Title,
-            Description = input.Description,
-            Status = input.Status,
-            DueDate = input.DueDate,
-            Version = 1,
-            CreatedAt = now,
-            UpdatedAt = now,
-        }).ToList();
-        var taken = await VersionedStore.InsertAllAsync(db, tasks, Table, cancellationToken);
-        if (taken.Count > 0)
-        {
-            return ApiProblems.AlreadyExists(Resource, taken);
-        }
+    public static Task<TaskItem?> FindAsync(PulseDbContext db, long id, CancellationToken cancellationToken) =>
+        CompiledQueries.FindTaskAsync(db, id, cancellationToken);
 
-        if (inputs.IsBatch)
-        {
-            return TypedResults.Created((string?)null, tasks.Select(TaskResponse.From).ToArray());
-        }
-
-        var created = tasks[0];
-        ETags.Set(context.Response, created.Version);
-        return TypedResults.Created(Location(created.Id), TaskResponse.From(created));
-    }
-
-    internal static async Task<Results<Ok<TaskResponse>, ValidationProblem, ProblemHttpResult>> UpdateTask(
-        long id, HttpContext context, PulseDbContext db, IOptions<ApiOptions> api, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        if (ETags.ParseIfMatch(context.Request.Headers.IfMatch) is not { } condition)
-        {
-            return ApiProblems.InvalidIfMatch();
-        }
-
-        var inputs = await RequestInputs.ReadOneAsync<TaskInput>(
-            context.Request, api.Value.MaxRequestBodyBytes, Resource, TaskRules.Read, static t => t.Id, id, cancellationToken);
-        if (inputs.Problem is { } problem)
-        {
-            return problem;
-        }
-
-        if (inputs.Errors is { } invalid)
-        {
-            return invalid;
-        }
-
-        var input = inputs.Items[0];
-        var now = VersionedStore.Now(clock);
-        var change = await VersionedStore.UpdateAsync<TaskItem>(db, id, condition, (rows, ct) => rows.ExecuteUpdateAsync(
-            set => set
-                .SetProperty(t => t.Title, input.Title)
-                .SetProperty(t => t.Description, input.Description)
-                .SetProperty(t => t.Status, input.Status)
-                .SetProperty(t => t.DueDate, input.DueDate)
-                .SetProperty(t => t.Version, t => t.Version + 1)
-                .SetProperty(t => t.UpdatedAt, now),
-            ct), cancellationToken);
-        switch (change.Status)
-        {
-            case ChangeStatus.Done:
-                ETags.Set(context.Response, change.Stored!.Version);
-                return TypedResults.Ok(TaskResponse.From(change.Stored));
-            case ChangeStatus.PreconditionFailed:
-                return ApiProblems.PreconditionFailed(Resource, id);
-            default:
-                return ApiProblems.NotFound(Resource, id);
-        }
-    }
-
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteTask(
-        long id, HttpRequest request, PulseDbContext db, CancellationToken cancellationToken)
-    {
-        if (ETags.ParseIfMatch(request.Headers.IfMatch) is not { } condition)
-        {
-            return ApiProblems.InvalidIfMatch();
-        }
-
-        var change = await VersionedStore.DeleteAsync<TaskItem>(db, id, condition, cancellationToken);
-        return change.Status switch
-        {
-            ChangeStatus.Done => TypedResults.NoContent(),
-            ChangeStatus.PreconditionFailed => ApiProblems.PreconditionFailed(Resource, id),
-            _ => ApiProblems.NotFound(Resource, id),
-        };
-    }
-
-    private static string Location(long id) => string.Create(CultureInfo.InvariantCulture, $"{Route}/{id}");
+    public static TaskResponse ToResponse(TaskItem entity) => TaskResponse.From(entity);
 }
