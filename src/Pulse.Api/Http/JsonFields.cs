@@ -110,15 +110,8 @@ internal sealed class JsonFields
     /// <summary>A required whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public int? RequiredInt32(string field, int min, int max)
     {
-        if (!TryGet(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetRequiredNumber(field, out var value))
         {
-            Error(field, "Is required.");
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Number)
-        {
-            Error(field, $"Must be a number, not {Describe(value.ValueKind)}.");
             return null;
         }
 
@@ -134,15 +127,8 @@ internal sealed class JsonFields
     /// <summary>A required amount of money: see <see cref="Money.TryParse"/>.</summary>
     public decimal? RequiredMoney(string field)
     {
-        if (!TryGet(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetRequiredNumber(field, out var value))
         {
-            Error(field, "Is required.");
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.Number)
-        {
-            Error(field, $"Must be a number, not {Describe(value.ValueKind)}.");
             return null;
         }
 
@@ -215,6 +201,24 @@ internal sealed class JsonFields
     }
 
     private bool TryGet(string field, out JsonElement value) => _object.TryGetProperty(field, out value);
+
+    /// <summary>A required field's value when it is a number; otherwise false, with the error recorded.</summary>
+    private bool TryGetRequiredNumber(string field, out JsonElement value)
+    {
+        if (!TryGet(field, out value) || value.ValueKind == JsonValueKind.Null)
+        {
+            Error(field, "Is required.");
+            return false;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            Error(field, $"Must be a number, not {Describe(value.ValueKind)}.");
+            return false;
+        }
+
+        return true;
+    }
 
     private void Error(string field, string message) => _errors.Add(Key(_prefix, field), message);
 
