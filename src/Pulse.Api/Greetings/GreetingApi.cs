@@ -22,7 +22,8 @@ internal static partial class GreetingApi
 
         group.MapGet("/error", GetError)
             .WithName("GetError")
-            .WithSummary("Fails on purpose with 500, to exercise error metrics and alerts.");
+            .WithSummary("Fails on purpose with 500, to exercise error metrics and alerts.")
+            .Produces<ErrorResponse>(StatusCodes.Status500InternalServerError);
 
         return routes;
     }
