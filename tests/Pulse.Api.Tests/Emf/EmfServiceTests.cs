@@ -34,23 +34,7 @@ public sealed class EmfServiceTests
         var aggregated = documents.Except(perRequest).Where(d => !IsActiveRequestsOnly(d)).ToList();
 
         Assert.Equal(sent, perRequest.Count);
-        foreach (var set in new[] { ServiceSet, EndpointSet })
-        {
-            var exact = EmfStatistics.Distributions(perRequest, EmfMetrics.Names.RequestLatencyMs, set);
-            var merged = EmfStatistics.Distributions(aggregated, EmfMetrics.Names.RequestLatencyMs, set);
-            Assert.Equal(exact.Keys.Order(), merged.Keys.Order());
-            foreach (var (key, expected) in exact)
-            {
-                var actual = merged[key];
-                Assert.Equal((expected.Count, expected.Min, expected.Max), (actual.Count, actual.Min, actual.Max));
-                Assert.Equal(expected.Sum, actual.Sum, 1e-9 * expected.Sum);
-                foreach (var percent in new[] { 50.0, 90, 99 })
-                {
-                    var truth = expected.Percentile(percent);
-                    Assert.InRange(Math.Abs(actual.Percentile(percent) - truth) / truth, 0, 0.02);
-                }
-            }
-        }
+        EmfStatistics.AssertSameDistributions(perRequest, aggregated, EmfMetrics.Names.RequestLatencyMs, ServiceSet, EndpointSet);
 
         Assert.Equal(
             EmfStatistics.Sums(perRequest, EmfMetrics.Names.ErrorCount, EndpointSet),

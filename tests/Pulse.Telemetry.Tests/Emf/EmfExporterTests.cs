@@ -33,27 +33,7 @@ public sealed class EmfExporterTests
 
         Assert.Equal(durations.Length, perRequest.Count);
         Assert.True(aggregated.Count > 1 + kinds.Length, $"Expected split documents, got {aggregated.Count}.");
-        foreach (var set in new[] { ServiceSet, EndpointSet })
-        {
-            var exact = EmfStatistics.Distributions(perRequest, EmfMetrics.Names.RequestLatencyMs, set);
-            var merged = EmfStatistics.Distributions(aggregated, EmfMetrics.Names.RequestLatencyMs, set);
-            Assert.Equal(exact.Keys.Order(), merged.Keys.Order());
-            foreach (var (key, expected) in exact)
-            {
-                var actual = merged[key];
-                Assert.Equal(expected.Count, actual.Count);
-                Assert.Equal(expected.Min, actual.Min);
-                Assert.Equal(expected.Max, actual.Max);
-
-                // The same doubles added in another order (and in seconds before scaling): equal to rounding.
-                Assert.Equal(expected.Sum, actual.Sum, 1e-9 * expected.Sum);
-                foreach (var percent in new[] { 50.0, 90, 99 })
-                {
-                    var truth = expected.Percentile(percent);
-                    Assert.InRange(Math.Abs(actual.Percentile(percent) - truth) / truth, 0, 0.02);
-                }
-            }
-        }
+        EmfStatistics.AssertSameDistributions(perRequest, aggregated, EmfMetrics.Names.RequestLatencyMs, ServiceSet, EndpointSet);
 
         foreach (var (metric, set) in new[]
         {

@@ -54,6 +54,34 @@ public static class EmfStatistics
     public static Dictionary<string, Distribution> Distributions(IEnumerable<JsonElement> documents, string metric, params string[] dimensions) =>
         Values(documents, metric, dimensions).ToDictionary(p => p.Key, p => Distribution.Of(p.Value), StringComparer.Ordinal);
 
+    /// <summary>
+    /// Asserts that the aggregated documents carry the same latency distribution as the per-request ones, for
+    /// each dimension set and combination: Count, Min and Max exactly, Sum to rounding (the same doubles added
+    /// in another order), and p50, p90 and p99 from Values/Counts within 2 % of the exact percentiles.
+    /// </summary>
+    public static void AssertSameDistributions(
+        IEnumerable<JsonElement> perRequest, IEnumerable<JsonElement> aggregated, string metric, params string[][] dimensionSets)
+    {
+        ArgumentNullException.ThrowIfNull(dimensionSets);
+        foreach (var set in dimensionSets)
+        {
+            var exact = Distributions(perRequest, metric, set);
+            var merged = Distributions(aggregated, metric, set);
+            Assert.Equal(exact.Keys.Order(StringComparer.Ordinal), merged.Keys.Order(StringComparer.Ordinal));
+            foreach (var (key, expected) in exact)
+            {
+                var actual = merged[key];
+                Assert.Equal((expected.Count, expected.Min, expected.Max), (actual.Count, actual.Min, actual.Max));
+                Assert.Equal(expected.Sum, actual.Sum, 1e-9 * expected.Sum);
+                foreach (var percent in new[] { 50.0, 90, 99 })
+                {
+                    var truth = expected.Percentile(percent);
+                    Assert.InRange(Math.Abs(actual.Percentile(percent) - truth) / truth, 0, 0.02);
+                }
+            }
+        }
+    }
+
     /// <summary>Count, sum, min, max and the weighted samples of one metric and dimension combination.</summary>
     public sealed record Distribution(long Count, double Sum, double Min, double Max, IReadOnlyList<(double Value, long Count)> Samples)
     {
