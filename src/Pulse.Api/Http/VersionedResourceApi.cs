@@ -30,14 +30,11 @@ internal interface IVersionedResource<TEntity, TInput, TResponse>
     /// <summary>The id a client put in the body, if any.</summary>
     static abstract long? IdOf(TInput input);
 
-    /// <summary>A new entity (version 1, created and updated at <paramref name="now"/>) from an input.</summary>
-    static abstract TEntity Create(TInput input, DateTimeOffset now);
+    /// <summary>A new entity with the input's own fields; id, version and timestamps are set by the caller.</summary>
+    static abstract TEntity Create(TInput input);
 
-    /// <summary>A full update: every field from <paramref name="input"/>, the version advanced, updated at <paramref name="now"/>.</summary>
-    static abstract void Update(UpdateSettersBuilder<TEntity> set, TInput input, DateTimeOffset now);
-
-    /// <summary>Reads one entity by id (a compiled query).</summary>
-    static abstract Task<TEntity?> FindAsync(PulseDbContext db, long id, CancellationToken cancellationToken);
+    /// <summary>A full update of the input's own fields; version and timestamp are set by the caller.</summary>
+    static abstract void Update(UpdateSettersBuilder<TEntity> set, TInput input);
 
     /// <summary>The entity as the service returns it.</summary>
     static abstract TResponse ToResponse(TEntity entity);
@@ -101,7 +98,7 @@ internal static class VersionedResourceApi<TKind, TEntity, TInput, TResponse>
     internal static async Task<Results<Ok<TResponse>, StatusCodeHttpResult, ProblemHttpResult>> Get(
         long id, PulseDbContext db, HttpContext context, CancellationToken cancellationToken)
     {
-        if (await TKind.FindAsync(db, id, cancellationToken) is not { } entity)
+        if (await CompiledQueries.FindAsync<TEntity>(db, id, cancellationToken) is not { } entity)
         {
             return ApiProblems.NotFound(TKind.Name, id);
         }
@@ -128,7 +125,15 @@ internal static class VersionedResourceApi<TKind, TEntity, TInput, TResponse>
         }
 
         var now = VersionedStore.Now(clock);
-        var entities = inputs.Items.Select(input => TKind.Create(input, now)).ToList();
+        var entities = inputs.Items.Select(input =>
+        {
+            var entity = TKind.Create(input);
+            entity.Id = TKind.IdOf(input) ?? 0;
+            entity.Version = 1;
+            entity.CreatedAt = now;
+            entity.UpdatedAt = now;
+            return entity;
+        }).ToList();
         var taken = await VersionedStore.InsertAllAsync(db, entities, TKind.Table, cancellationToken);
         if (taken.Count > 0)
         {
@@ -168,7 +173,17 @@ internal static class VersionedResourceApi<TKind, TEntity, TInput, TResponse>
         var input = inputs.Items[0];
         var now = VersionedStore.Now(clock);
         var change = await VersionedStore.UpdateAsync<TEntity>(
-            db, id, condition, (rows, ct) => rows.ExecuteUpdateAsync(set => TKind.Update(set, input, now), ct), cancellationToken);
+            db,
+            id,
+            condition,
+            (rows, ct) => rows.ExecuteUpdateAsync(
+                set =>
+                {
+                    TKind.Update(set, input);
+                    set.SetProperty(e => e.Version, e => e.Version + 1).SetProperty(e => e.UpdatedAt, now);
+                },
+                ct),
+            cancellationToken);
         switch (change.Status)
         {
             case ChangeStatus.Done:

@@ -14,7 +14,7 @@ namespace Pulse.Api.Products;
 /// </summary>
 internal static class ProductApi
 {
-    public const string Route = ProductResource.Collection;
+    public const string Route = "/products";
 
     public static IEndpointRouteBuilder MapProducts(this IEndpointRouteBuilder routes)
     {
@@ -55,13 +55,11 @@ internal static class ProductApi
 /// <summary>How the shared item endpoints (<see cref="VersionedResourceApi{TKind, TEntity, TInput, TResponse}"/>) read, write and show a product.</summary>
 internal sealed class ProductResource : IVersionedResource<Product, ProductInput, ProductResponse>
 {
-    public const string Collection = "/products";
-
     private ProductResource()
     {
     }
 
-    public static string Route => Collection;
+    public static string Route => ProductApi.Route;
 
     public static string Name => "product";
 
@@ -71,26 +69,17 @@ internal sealed class ProductResource : IVersionedResource<Product, ProductInput
 
     public static long? IdOf(ProductInput input) => input.Id;
 
-    public static Product Create(ProductInput input, DateTimeOffset now) => new()
+    public static Product Create(ProductInput input) => new()
     {
-        Id = input.Id ?? 0,
         Name = input.Name,
         Price = input.Price,
         Amount = input.Amount,
-        Version = 1,
-        CreatedAt = now,
-        UpdatedAt = now,
     };
 
-    public static void Update(UpdateSettersBuilder<Product> set, ProductInput input, DateTimeOffset now) => set
+    public static void Update(UpdateSettersBuilder<Product> set, ProductInput input) => set
         .SetProperty(p => p.Name, input.Name)
         .SetProperty(p => p.Price, input.Price)
-        .SetProperty(p => p.Amount, input.Amount)
-        .SetProperty(p => p.Version, p => p.Version + 1)
-        .SetProperty(p => p.UpdatedAt, now);
-
-    public static Task<Product?> FindAsync(PulseDbContext db, long id, CancellationToken cancellationToken) =>
-        CompiledQueries.FindProductAsync(db, id, cancellationToken);
+        .SetProperty(p => p.Amount, input.Amount);
 
     public static ProductResponse ToResponse(Product entity) => ProductResponse.From(entity);
 }

@@ -13,7 +13,7 @@ namespace Pulse.Api.Tasks;
 /// </summary>
 internal static class TaskApi
 {
-    public const string Route = TaskResource.Collection;
+    public const string Route = "/tasks";
 
     public static IEndpointRouteBuilder MapTasks(this IEndpointRouteBuilder routes)
     {
@@ -71,13 +71,11 @@ internal static class TaskApi
 /// <summary>How the shared item endpoints (<see cref="VersionedResourceApi{TKind, TEntity, TInput, TResponse}"/>) read, write and show a task.</summary>
 internal sealed class TaskResource : IVersionedResource<TaskItem, TaskInput, TaskResponse>
 {
-    public const string Collection = "/tasks";
-
     private TaskResource()
     {
     }
 
-    public static string Route => Collection;
+    public static string Route => TaskApi.Route;
 
     public static string Name => "task";
 
@@ -87,28 +85,19 @@ internal sealed class TaskResource : IVersionedResource<TaskItem, TaskInput, Tas
 
     public static long? IdOf(TaskInput input) => input.Id;
 
-    public static TaskItem Create(TaskInput input, DateTimeOffset now) => new()
+    public static TaskItem Create(TaskInput input) => new()
     {
-        Id = input.Id ?? 0,
         Title = input.Title,
         Description = input.Description,
         Status = input.Status,
         DueDate = input.DueDate,
-        Version = 1,
-        CreatedAt = now,
-        UpdatedAt = now,
     };
 
-    public static void Update(UpdateSettersBuilder<TaskItem> set, TaskInput input, DateTimeOffset now) => set
+    public static void Update(UpdateSettersBuilder<TaskItem> set, TaskInput input) => set
         .SetProperty(t => t.Title, input.Title)
         .SetProperty(t => t.Description, input.Description)
         .SetProperty(t => t.Status, input.Status)
-        .SetProperty(t => t.DueDate, input.DueDate)
-        .SetProperty(t => t.Version, t => t.Version + 1)
-        .SetProperty(t => t.UpdatedAt, now);
-
-    public static Task<TaskItem?> FindAsync(PulseDbContext db, long id, CancellationToken cancellationToken) =>
-        CompiledQueries.FindTaskAsync(db, id, cancellationToken);
+        .SetProperty(t => t.DueDate, input.DueDate);
 
     public static TaskResponse ToResponse(TaskItem entity) => TaskResponse.From(entity);
 }
