@@ -20,10 +20,10 @@ public sealed class CrudTrafficTests(PulseService service)
         Assert.True(result.ExitCode == 0, result.ToString());
         var summary = LoadGen.ReadSummary(json);
         Assert.Equal(0, summary.GetProperty("overall").GetProperty("unexpected").GetInt64());
-        var created = ServiceTrafficTests.Count(summary, "POST", "/products");
+        var created = LoadGen.Count(summary, "POST", "/products");
         Assert.True(created > 0, "no product was created");
-        Assert.Equal(created, ServiceTrafficTests.Count(summary, "DELETE", "/products/{id}"));
-        Assert.Equal(ServiceTrafficTests.Count(summary, "POST", "/tasks"), ServiceTrafficTests.Count(summary, "DELETE", "/tasks/{id}"));
+        Assert.Equal(created, LoadGen.Count(summary, "DELETE", "/products/{id}"));
+        Assert.Equal(LoadGen.Count(summary, "POST", "/tasks"), LoadGen.Count(summary, "DELETE", "/tasks/{id}"));
         Assert.Equal(productsBefore, await ListIdsAsync("products"));
         Assert.Equal(tasksBefore, await ListIdsAsync("tasks"));
     }
@@ -54,9 +54,9 @@ public sealed class CrudTrafficTests(PulseService service)
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var summary = LoadGen.ReadSummary(json);
-        Assert.Contains("POST /products", ServiceTrafficTests.Endpoints(summary));
-        Assert.Contains("GET /Welcome", ServiceTrafficTests.Endpoints(summary));
-        await new ServiceTrafficTests(service).AssertServiceCountedTheSameAsync(before, summary);
+        Assert.Contains("POST /products", LoadGen.Endpoints(summary));
+        Assert.Contains("GET /Welcome", LoadGen.Endpoints(summary));
+        await service.AssertCountedAsync(before, summary);
     }
 
     /// <summary>Every id in a collection, following the <c>next</c> links of the contract's cursor pagination.</summary>

@@ -91,6 +91,16 @@ internal static class LoadGen
             File.Delete(path);
         }
     }
+
+    /// <summary>"METHOD endpoint" of every endpoint in a summary, in its order.</summary>
+    public static List<string> Endpoints(JsonElement summary) =>
+        [.. summary.GetProperty("endpoints").EnumerateArray().Select(e => $"{e.GetProperty("method").GetString()} {e.GetProperty("endpoint").GetString()}")];
+
+    /// <summary>The request count of one endpoint in a summary.</summary>
+    public static long Count(JsonElement summary, string method, string route) =>
+        summary.GetProperty("endpoints").EnumerateArray()
+            .Single(e => e.GetProperty("method").GetString() == method && e.GetProperty("endpoint").GetString() == route)
+            .GetProperty("count").GetInt64();
 }
 
 internal sealed record LoadGenResult(int ExitCode, string Output, string Error)

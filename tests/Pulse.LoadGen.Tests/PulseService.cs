@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -33,6 +34,62 @@ public sealed class PulseService : WebApplicationFactory<global::Program>
     {
         var text = await Http.GetStringAsync("/metrics");
         return [.. PrometheusText.Parse(text).Where(s => s.Name == "http_requests_total")];
+    }
+
+    /// <summary>
+    /// For every endpoint of a generator summary, the service's <c>http_requests_total</c> grew by exactly the summary's
+    /// count, per status code. The service records a request after its response is sent, so the last few may
+    /// land a moment after the generator has read them: wait (with a limit) for the total, then compare.
+    /// </summary>
+    public async Task AssertCountedAsync(IReadOnlyList<Sample> before, JsonElement summary)
+    {
+        var endpoints = summary.GetProperty("endpoints").EnumerateArray().ToList();
+        var total = summary.GetProperty("overall").GetProperty("count").GetInt64();
+        Assert.True(total > 0, "the run sent nothing");
+        IReadOnlyList<Sample> after = [];
+        try
+        {
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    after = await RequestCountersAsync();
+                    return endpoints.Sum(e => Delta(before, after, e.GetProperty("method").GetString()!, e.GetProperty("endpoint").GetString()!)) >= total;
+                },
+                TimeSpan.FromSeconds(10),
+                $"the service to count {total} requests");
+        }
+        catch (TimeoutException)
+        {
+            // Compare anyway: the per-endpoint message below says which label differs.
+        }
+
+        var serviceSide = string.Join(", ", after
+            .GroupBy(a => $"{a.Labels["method"]} {a.Labels["endpoint"]}")
+            .Select(g => $"{g.Key}: {g.Sum(a => a.Value) - before.Where(b => $"{b.Labels["method"]} {b.Labels["endpoint"]}" == g.Key).Sum(b => b.Value)}")
+            .Where(line => !line.EndsWith(": 0", StringComparison.Ordinal)));
+        foreach (var endpoint in endpoints)
+        {
+            var method = endpoint.GetProperty("method").GetString()!;
+            var route = endpoint.GetProperty("endpoint").GetString()!;
+            var counted = Delta(before, after, method, route);
+            Assert.True(
+                endpoint.GetProperty("count").GetInt64() == counted,
+                $"{method} {route}: generator {endpoint.GetProperty("count").GetInt64()}, service {counted} (the service counted {serviceSide})");
+            foreach (var status in endpoint.GetProperty("statusCodes").EnumerateObject())
+            {
+                Assert.True(
+                    status.Value.GetInt64() == Delta(before, after, method, route, status.Name),
+                    $"{method} {route} {status.Name}: generator {status.Value.GetInt64()}, service {Delta(before, after, method, route, status.Name)}");
+            }
+        }
+    }
+
+    private static long Delta(IReadOnlyList<Sample> before, IReadOnlyList<Sample> after, string method, string route, string? status = null)
+    {
+        (string, string)[] labels = status is null
+            ? [("method", method), ("endpoint", route)]
+            : [("method", method), ("endpoint", route), ("status_code", status)];
+        return (long)(PrometheusText.Sum(after, "http_requests_total", labels) - PrometheusText.Sum(before, "http_requests_total", labels));
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

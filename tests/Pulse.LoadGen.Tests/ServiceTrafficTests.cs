@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Pulse.Testing;
-
 namespace Pulse.LoadGen.Tests;
 
 /// <summary>One service for every test that sends it traffic; they run one at a time so counter deltas are theirs alone.</summary>
@@ -26,8 +23,8 @@ public sealed class ServiceTrafficTests(PulseService service)
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var summary = LoadGen.ReadSummary(json);
-        Assert.Equal(["GET /", "GET /Welcome", "GET /error"], Endpoints(summary));
-        await AssertServiceCountedTheSameAsync(before, summary);
+        Assert.Equal(["GET /", "GET /Welcome", "GET /error"], LoadGen.Endpoints(summary));
+        await service.AssertCountedAsync(before, summary);
     }
 
     [Fact]
@@ -43,11 +40,11 @@ public sealed class ServiceTrafficTests(PulseService service)
         Assert.Equal("open-loop", summary.GetProperty("mode").GetString());
         // 600 requests = 19 blocks of 31 (15 x "/" and "/Welcome", then "/error") + 11 more.
         Assert.Equal(600, summary.GetProperty("overall").GetProperty("count").GetInt64());
-        Assert.Equal(291, Count(summary, "GET", "/"));
-        Assert.Equal(290, Count(summary, "GET", "/Welcome"));
-        Assert.Equal(19, Count(summary, "GET", "/error"));
+        Assert.Equal(291, LoadGen.Count(summary, "GET", "/"));
+        Assert.Equal(290, LoadGen.Count(summary, "GET", "/Welcome"));
+        Assert.Equal(19, LoadGen.Count(summary, "GET", "/error"));
         Assert.True(summary.TryGetProperty("scheduleLagMs", out _), "open-loop summaries report the schedule lag");
-        await AssertServiceCountedTheSameAsync(before, summary);
+        await service.AssertCountedAsync(before, summary);
     }
 
     [Fact]
@@ -66,7 +63,7 @@ public sealed class ServiceTrafficTests(PulseService service)
         Assert.Equal(10, overall.GetProperty("httpErrors").GetInt64());
         Assert.Equal(0, overall.GetProperty("unexpected").GetInt64());
         Assert.Equal(10, overall.GetProperty("statusCodes").GetProperty("500").GetInt64());
-        await AssertServiceCountedTheSameAsync(before, summary);
+        await service.AssertCountedAsync(before, summary);
     }
 
     [Fact]
@@ -96,7 +93,7 @@ public sealed class ServiceTrafficTests(PulseService service)
         var summary = LoadGen.ReadSummary(json);
         Assert.Equal("interrupt", summary.GetProperty("stoppedBy").GetString());
         Assert.Equal(0, summary.GetProperty("overall").GetProperty("cancelled").GetInt64());
-        await AssertServiceCountedTheSameAsync(before, summary);
+        await service.AssertCountedAsync(before, summary);
     }
 
     [Fact]
@@ -111,68 +108,4 @@ public sealed class ServiceTrafficTests(PulseService service)
         Assert.Contains("Latency (ms)", result.Output, StringComparison.Ordinal);
         Assert.Contains("Unexpected outcomes: 0 of 50 (0.00%)", result.Output, StringComparison.Ordinal);
     }
-
-    /// <summary>
-    /// For every endpoint of the summary, the service's <c>http_requests_total</c> grew by exactly the summary's
-    /// count, per status code. The service records a request after its response is sent, so the last few may
-    /// land a moment after the generator has read them: wait (with a limit) for the total, then compare.
-    /// </summary>
-    internal async Task AssertServiceCountedTheSameAsync(IReadOnlyList<Sample> before, JsonElement summary)
-    {
-        var endpoints = summary.GetProperty("endpoints").EnumerateArray().ToList();
-        var total = summary.GetProperty("overall").GetProperty("count").GetInt64();
-        Assert.True(total > 0, "the run sent nothing");
-        IReadOnlyList<Sample> after = [];
-        try
-        {
-            await Wait.UntilAsync(
-                async () =>
-                {
-                    after = await service.RequestCountersAsync();
-                    return endpoints.Sum(e => Delta(before, after, e.GetProperty("method").GetString()!, e.GetProperty("endpoint").GetString()!)) >= total;
-                },
-                TimeSpan.FromSeconds(10),
-                $"the service to count {total} requests");
-        }
-        catch (TimeoutException)
-        {
-            // Compare anyway: the per-endpoint message below says which label differs.
-        }
-
-        var serviceSide = string.Join(", ", after
-            .GroupBy(a => $"{a.Labels["method"]} {a.Labels["endpoint"]}")
-            .Select(g => $"{g.Key}: {g.Sum(a => a.Value) - before.Where(b => $"{b.Labels["method"]} {b.Labels["endpoint"]}" == g.Key).Sum(b => b.Value)}")
-            .Where(line => !line.EndsWith(": 0", StringComparison.Ordinal)));
-        foreach (var endpoint in endpoints)
-        {
-            var method = endpoint.GetProperty("method").GetString()!;
-            var route = endpoint.GetProperty("endpoint").GetString()!;
-            var counted = Delta(before, after, method, route);
-            Assert.True(
-                endpoint.GetProperty("count").GetInt64() == counted,
-                $"{method} {route}: generator {endpoint.GetProperty("count").GetInt64()}, service {counted} (the service counted {serviceSide})");
-            foreach (var status in endpoint.GetProperty("statusCodes").EnumerateObject())
-            {
-                Assert.True(
-                    status.Value.GetInt64() == Delta(before, after, method, route, status.Name),
-                    $"{method} {route} {status.Name}: generator {status.Value.GetInt64()}, service {Delta(before, after, method, route, status.Name)}");
-            }
-        }
-    }
-
-    internal static long Delta(IReadOnlyList<Sample> before, IReadOnlyList<Sample> after, string method, string route, string? status = null)
-    {
-        (string, string)[] labels = status is null
-            ? [("method", method), ("endpoint", route)]
-            : [("method", method), ("endpoint", route), ("status_code", status)];
-        return (long)(PrometheusText.Sum(after, "http_requests_total", labels) - PrometheusText.Sum(before, "http_requests_total", labels));
-    }
-
-    internal static List<string> Endpoints(JsonElement summary) =>
-        [.. summary.GetProperty("endpoints").EnumerateArray().Select(e => $"{e.GetProperty("method").GetString()} {e.GetProperty("endpoint").GetString()}")];
-
-    internal static long Count(JsonElement summary, string method, string route) =>
-        summary.GetProperty("endpoints").EnumerateArray()
-            .Single(e => e.GetProperty("method").GetString() == method && e.GetProperty("endpoint").GetString() == route)
-            .GetProperty("count").GetInt64();
 }
