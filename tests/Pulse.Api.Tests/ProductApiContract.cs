@@ -98,6 +98,23 @@ public abstract class ProductApiContract(ApiFixture api)
     }
 
     [DatabaseFact]
+    public async Task ABatchMixingChosenAndGeneratedIdsDoesNotCollideWithItself()
+    {
+        // The batch chooses the next ids the identity would generate, and leaves one to it.
+        using var probe = await Client.PostJsonAsync("/products", """{"name":"Probe","price":1,"amount":1}""");
+        var next = (await probe.BodyAsync()).GetProperty("id").GetInt64() + 1;
+        using var response = await Client.PostJsonAsync("/products", $$"""
+            [{"id":{{next}},"name":"Chosen","price":1,"amount":1},{"id":{{next + 1}},"name":"Chosen","price":1,"amount":1},
+             {"id":{{next + 2}},"name":"Chosen","price":1,"amount":1},{"name":"Generated","price":1,"amount":1}]
+            """);
+
+        await response.AssertStatusAsync(HttpStatusCode.Created);
+        var ids = (await response.BodyAsync()).EnumerateArray().Select(p => p.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal([next, next + 1, next + 2], ids.Take(3));
+        Assert.True(ids[3] > next + 2, $"generated id {ids[3]} should follow the chosen ones");
+    }
+
+    [DatabaseFact]
     public async Task PostingAnArrayCreatesEveryProductAndAnswersWithThemInOrder()
     {
         using var response = await Client.PostJsonAsync("/products", """

@@ -65,7 +65,7 @@ internal static class DataRegistration
                     var version = await db.Database
                         .SqlQueryRaw<int>($"SELECT COALESCE(MAX(version), 0) AS \"Value\" FROM {SchemaMigrator.HistoryTable}")
                         .SingleAsync(cancellationToken);
-                    return version >= SchemaMigrator.LatestVersion(db.Database.IsNpgsql() ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite);
+                    return version >= SchemaMigrator.LatestVersion(db.IsPostgres ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite);
                 }
                 catch (Exception ex) when (DatabaseErrors.Classify(ex) == DatabaseErrorKind.Unreachable)
                 {

@@ -12,28 +12,46 @@ internal static class VersionedStore
     private const int InsertAttempts = 3;
 
     /// <summary>
-    /// Inserts every item in one transaction. Returns the client-chosen ids that already exist (nothing is
-    /// written then), or an empty list when every item was inserted; generated ids are set on the items.
+    /// Inserts every item atomically. Returns the client-chosen ids that already exist (nothing is written
+    /// then), or an empty list when every item was inserted; generated ids are set on the items. Items with
+    /// chosen ids go in first and the identity is moved past them before any id is generated, so a batch that
+    /// chooses the very ids the identity would hand out next never collides with itself.
     /// </summary>
     public static async Task<IReadOnlyList<long>> InsertAllAsync<T>(PulseDbContext db, IReadOnlyList<T> items, string table, CancellationToken cancellationToken)
         where T : class, IVersionedEntity
     {
-        var chosenIds = items.Where(i => i.Id != 0).Select(i => i.Id).ToArray();
-        // SaveChanges is atomic by itself; the identity advance has to share its transaction.
-        var advanceIdentity = chosenIds.Length > 0 && db.Database.IsNpgsql();
+        var chosen = items.Where(i => i.Id != 0).ToList();
+        var generated = items.Where(i => i.Id == 0).ToList();
+        var chosenIds = chosen.Select(i => i.Id).ToArray();
         for (var attempt = 1; ; attempt++)
         {
-            await using var transaction = advanceIdentity ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+            // One SaveChanges is atomic by itself; with chosen ids there are up to two, and the identity advance between them.
+            await using var transaction = chosen.Count > 0 ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
 
             // A failure rolls back the whole transaction, so SaveChanges needs no savepoint (a round trip) of its own.
             db.Database.AutoSavepointsEnabled = false;
             try
             {
-                db.Set<T>().AddRange(items);
-                await db.SaveChangesAsync(cancellationToken);
+                if (chosen.Count > 0)
+                {
+                    db.Set<T>().AddRange(chosen);
+                    await db.SaveChangesAsync(cancellationToken);
+
+                    // SQLite's AUTOINCREMENT steps over the rows just written by itself.
+                    if (db.IsPostgres)
+                    {
+                        await AdvanceIdentityAsync(db, table, chosenIds.Max(), cancellationToken);
+                    }
+                }
+
+                if (generated.Count > 0)
+                {
+                    db.Set<T>().AddRange(generated);
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+
                 if (transaction is not null)
                 {
-                    await AdvanceIdentityAsync(db, table, chosenIds.Max(), cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
                 }
 
@@ -63,9 +81,9 @@ internal static class VersionedStore
                     throw;
                 }
 
-                foreach (var item in items)
+                foreach (var item in generated)
                 {
-                    item.Id = chosenIds.Contains(item.Id) ? item.Id : 0;
+                    item.Id = 0;
                 }
             }
         }
