@@ -19,7 +19,7 @@ public sealed class OpenApiDocumentTests(PulseApiFactory factory) : IClassFixtur
     public async Task TheCommittedDocumentIsTheOneTheServiceServes()
     {
         var live = Normalize(await _client.GetStringAsync("/openapi/v1.json"));
-        var path = Path.Combine(RepositoryRoot(), "docs", "openapi.json");
+        var path = Pulse.Testing.RepositoryRoot.Combine("docs", "openapi.json");
         if (Environment.GetEnvironmentVariable(RefreshVariable) == "1")
         {
             await File.WriteAllTextAsync(path, live);
@@ -77,17 +77,4 @@ public sealed class OpenApiDocumentTests(PulseApiFactory factory) : IClassFixtur
     }
 
     private static string Normalize(string json) => JsonNode.Parse(json)!.ToJsonString(Indented).ReplaceLineEndings("\n") + "\n";
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Pulse.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Pulse.slnx above {AppContext.BaseDirectory}.");
-    }
 }

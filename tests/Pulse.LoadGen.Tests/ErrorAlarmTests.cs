@@ -23,7 +23,7 @@ public sealed class ErrorAlarmTests : IDisposable
                   scrape_interval: 1s
                   evaluation_interval: 1s
                 rule_files:
-                  - {RepositoryFile("deploy/prometheus/rules/pulse.yml")}
+                  - {RepositoryRoot.Combine("deploy/prometheus/rules/pulse.yml")}
                 scrape_configs:
                   - job_name: pulse-api
                     static_configs:
@@ -58,17 +58,4 @@ public sealed class ErrorAlarmTests : IDisposable
     }
 
     public void Dispose() => _service.Dispose();
-
-    private static string RepositoryFile(string relative)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Pulse.slnx")))
-            {
-                return Path.Combine(directory.FullName, relative);
-            }
-        }
-
-        throw new InvalidOperationException($"No Pulse.slnx above {AppContext.BaseDirectory}.");
-    }
 }

@@ -48,7 +48,7 @@ internal sealed class NodeExporter : IAsyncDisposable
                 {
                     if (process.HasExited)
                     {
-                        throw new InvalidOperationException($"prometheus-node-exporter exited with code {process.ExitCode}.");
+                        Assert.Fail($"prometheus-node-exporter exited with code {process.ExitCode}.");
                     }
 
                     using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics"));

@@ -30,7 +30,8 @@ public static class ProcessRunner
         }
 
         process.StandardInput.Close();
-        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
+        var limit = timeout ?? TimeSpan.FromMinutes(2);
+        using var cancellation = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(cancellation.Token);
@@ -38,7 +39,7 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within {timeout}.");
+            throw new TimeoutException($"{fileName} {string.Join(' ', start.ArgumentList)} did not finish within {limit}.");
         }
 
         return new ProcessResult(process.ExitCode, await stdout, await stderr);

@@ -66,7 +66,7 @@ public sealed class PrometheusServer : IAsyncDisposable
                 {
                     if (process.HasExited)
                     {
-                        throw new InvalidOperationException($"prometheus exited with code {process.ExitCode} (config {configFile}).");
+                        Assert.Fail($"prometheus exited with code {process.ExitCode} (config {configFile}).");
                     }
 
                     using var response = await server._http.GetAsync("-/ready");
