@@ -34,6 +34,7 @@ for _ in $(seq 1 300); do
   curl -fs "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 && break
   sleep 0.1
 done
+curl -fs "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 || { echo "service did not start within 30 s" >&2; exit 1; }
 
 # Warm-up (tiered compilation, dynamic PGO), then the profiled run inside a longer wrk run.
 taskset -c 1 wrk -t1 -c"$connections" -d15s "http://127.0.0.1:$port$path" >/dev/null

@@ -147,7 +147,6 @@ start_postgres() {
   if [ "$(id -u)" -eq 0 ]; then
     mkdir -p "$data"
     chown postgres "$data" "$socket" "$password_file"
-    chown postgres "$logs/postgres.log" 2>/dev/null || true
   fi
   if [ ! -f "$data/PG_VERSION" ]; then
     say "PostgreSQL: creating a cluster in $data (user pulse)"
@@ -157,7 +156,7 @@ start_postgres() {
   touch "$logs/postgres.log"
   [ "$(id -u)" -ne 0 ] || chown postgres "$logs/postgres.log"
   as_postgres_owner "$postgres_bin/pg_ctl" -D "$data" -l "$logs/postgres.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $postgres_port -k $socket" start >/dev/null || fail_start postgres
+    -o "-c listen_addresses=127.0.0.1 -p $postgres_port -k '$socket'" start >/dev/null || fail_start postgres
   echo "-D $data" >"$run/postgres.marker"
   head -n 1 "$data/postmaster.pid" >"$run/postgres.pid"
   if ! PGPASSWORD="$(cat "$password_file")" "$postgres_bin/psql" -h 127.0.0.1 -p "$postgres_port" -U pulse \

@@ -18,7 +18,8 @@ port="${BENCH_PORT:-18080}"
 out="artifacts/bench/pulse-api"
 
 # Turn the Npgsql connection string into psql's environment.
-for pair in ${admin//;/ }; do
+IFS=";" read -ra pairs <<<"$admin"
+for pair in "${pairs[@]}"; do
   case "${pair%%=*}" in
     Host) export PGHOST="${pair#*=}" ;;
     Port) export PGPORT="${pair#*=}" ;;

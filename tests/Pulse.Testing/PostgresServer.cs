@@ -64,7 +64,7 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Starts the server (again) on the same port and data, and waits until it accepts connections.</summary>
     public Task StartAgainAsync() => Run("pg_ctl", [
         "-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-w", "-t", "30",
-        "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off",
+        "-o", $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k '{_directory}' -c listen_addresses=127.0.0.1 -c fsync=off",
         "start"]);
 
     /// <summary>Stops the server (fast shutdown: open sessions are terminated) and waits until it is down.</summary>
