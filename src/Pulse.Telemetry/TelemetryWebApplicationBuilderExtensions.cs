@@ -68,7 +68,7 @@ public static class TelemetryWebApplicationBuilderExtensions
             sp.GetRequiredService<ProcessInstruments>();
             return ActivatorUtilities.CreateInstance<PulseMeterProvider>(sp);
         });
-        services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, TelemetryStartupFilter>();
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, TelemetryStartupFilter>());
 
         if (settings.Emf.Enabled)
         {
@@ -139,16 +139,21 @@ public static class TelemetryWebApplicationBuilderExtensions
 /// <summary>Adds the management port to the addresses the server listens on.</summary>
 internal static class ManagementPort
 {
+    /// <summary>Where Kestrel listens when no address, port or endpoint is configured.</summary>
+    public const string KestrelDefaultUrl = "http://localhost:5000";
+
     public static void Listen(IWebHostBuilder webHost, int port)
     {
         var urls = webHost.GetSetting(WebHostDefaults.ServerUrlsKey);
-        if (string.IsNullOrWhiteSpace(urls) && webHost.GetSetting(WebHostDefaults.HttpPortsKey) is { Length: > 0 } httpPorts)
+        if (string.IsNullOrWhiteSpace(urls))
         {
-            // ASPNETCORE_HTTP_PORTS (set by the official container images) is ignored once urls are set.
-            urls = string.Join(';', httpPorts.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => $"http://*:{p}"));
+            // ASPNETCORE_HTTP_PORTS and ASPNETCORE_HTTPS_PORTS (the official container images set the first), and
+            // Kestrel's default address when nothing is set, are ignored once urls are set: carry them over.
+            string[] fromPorts = [.. Ports(webHost, WebHostDefaults.HttpPortsKey, "http"), .. Ports(webHost, WebHostDefaults.HttpsPortsKey, "https")];
+            urls = fromPorts.Length > 0 ? string.Join(';', fromPorts) : KestrelDefaultUrl;
         }
 
-        var addresses = (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var parsed = addresses.Select(BindingAddress.Parse).ToList();
         if (parsed.Any(a => a.Port == port))
         {
@@ -161,4 +166,8 @@ internal static class ManagementPort
         var host = parsed.FirstOrDefault()?.Host ?? "localhost";
         webHost.UseUrls([.. addresses, $"http://{host}:{port}"]);
     }
+
+    private static IEnumerable<string> Ports(IWebHostBuilder webHost, string key, string scheme) =>
+        (webHost.GetSetting(key) ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(port => $"{scheme}://*:{port}");
 }

@@ -73,8 +73,8 @@ internal sealed class EmfRequestListener : IDisposable
             }
         }
 
-        // ASP.NET Core reports unknown methods as "_OTHER"; Prometheus and EMF both say PulseMetrics.OtherMethod.
-        method = method is null or "_OTHER" ? PulseMetrics.OtherMethod : method;
+        // The same normalization as the Prometheus serializer (ASP.NET Core's own "_OTHER" included), so both agree.
+        method = method is null ? PulseMetrics.OtherMethod : PulseMetrics.NormalizeMethod(method);
         _onRequest(new RequestSample(
             _time.GetUtcNow().ToUnixTimeMilliseconds(), seconds, route ?? PulseMetrics.UnmatchedEndpoint, status, method, requestId, traceId));
     }

@@ -11,9 +11,23 @@ internal sealed class InFlightRequests
 
     public long Current => Volatile.Read(ref _current);
 
-    public void Enter()
+    public void Enter() => Raise(Interlocked.Increment(ref _current));
+
+    public void Leave() => Interlocked.Decrement(ref _current);
+
+    /// <summary>
+    /// Returns the peak since the previous call and starts the next interval at the current count. The peak is
+    /// reset first and raised to the current count after, so an <see cref="Enter"/> in between is never lost.
+    /// </summary>
+    public long TakePeak()
     {
-        var now = Interlocked.Increment(ref _current);
+        var peak = Interlocked.Exchange(ref _peak, 0);
+        Raise(Current);
+        return peak;
+    }
+
+    private void Raise(long now)
+    {
         var peak = Volatile.Read(ref _peak);
         while (now > peak)
         {
@@ -26,9 +40,4 @@ internal sealed class InFlightRequests
             peak = seen;
         }
     }
-
-    public void Leave() => Interlocked.Decrement(ref _current);
-
-    /// <summary>Returns the peak since the previous call and starts the next interval at the current count.</summary>
-    public long TakePeak() => Interlocked.Exchange(ref _peak, Volatile.Read(ref _current));
 }
