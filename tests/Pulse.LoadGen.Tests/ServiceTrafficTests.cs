@@ -1,3 +1,8 @@
+using System.Diagnostics;
+using Pulse.LoadGen.Engine;
+using Pulse.LoadGen.Measurement;
+using Pulse.LoadGen.Scenarios;
+
 namespace Pulse.LoadGen.Tests;
 
 /// <summary>One service for every test that sends it traffic; they run one at a time so counter deltas are theirs alone.</summary>
@@ -94,6 +99,23 @@ public sealed class ServiceTrafficTests(PulseService service)
         Assert.Equal("interrupt", summary.GetProperty("stoppedBy").GetString());
         Assert.Equal(0, summary.GetProperty("overall").GetProperty("cancelled").GetInt64());
         await service.AssertCountedAsync(before, summary);
+    }
+
+    [Fact]
+    public async Task AnAnswerWithAFieldOfTheWrongTypeIsRecordedAsUnexpected()
+    {
+        var stats = new RunStats([new EndpointKey("GET", "/")]);
+        using var control = new RunControl();
+        using var driver = new HttpDriver(stats, TimeSpan.FromSeconds(10), maxConnections: 1, control.Aborted);
+
+        // GET / answers {"message":"Hello, World!"}; a check that reads the message as a number throws.
+        var step = await CrudFlow.StepAsync(
+            new FlowContext(driver, control), endpoint: 0, new HttpRequestMessage(HttpMethod.Get, service.Address), Stopwatch.GetTimestamp(), 200,
+            (_, body) => body.GetProperty("message").GetInt64() > 0 ? null : "not positive");
+
+        Assert.False(step.Ok);
+        Assert.Equal((1, 1), (stats.Endpoints[0].Count, stats.Endpoints[0].Unexpected));
+        Assert.Equal("GET /: a field is missing or of the wrong JSON type", Assert.Single(stats.FailureSamples()).Key);
     }
 
     [Fact]

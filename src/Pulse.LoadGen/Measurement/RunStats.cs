@@ -31,7 +31,8 @@ internal sealed class RunStats
     /// <summary>Keeps up to <see cref="MaxFailureSamples"/> distinct descriptions of unexpected outcomes, with how often each happened.</summary>
     public void NoteFailure(string description)
     {
-        if (_failures.Count < MaxFailureSamples || _failures.ContainsKey(description))
+        // ContainsKey first: it takes no lock, while Count takes every bucket's (an outage makes every sender come here).
+        if (_failures.ContainsKey(description) || _failures.Count < MaxFailureSamples)
         {
             _failures.AddOrUpdate(description, 1, static (_, n) => n + 1);
         }

@@ -195,12 +195,25 @@ internal sealed class CrudFlow(CrudResource resource, CrudRows rows) : Flow(5)
             }
             else if (expectedStatus != 204 && exchange.StatusCode == expectedStatus)
             {
-                failure = body is { } json ? check(exchange, json) : "the body is not JSON";
+                failure = body is { } json ? Check(check, exchange, json) : "the body is not JSON";
             }
         }
 
         context.Driver.Record(endpoint, exchange, latency, failure is null, failure);
         return new StepResult(exchange.IsResponse && failure is null, exchange, body);
+    }
+
+    /// <summary>Runs a body check; a field of the wrong JSON type (say a number where a string belongs) is a failure too.</summary>
+    private static string? Check(Func<Exchange, JsonElement, string?> check, Exchange exchange, JsonElement json)
+    {
+        try
+        {
+            return check(exchange, json);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return "a field is missing or of the wrong JSON type";
+        }
     }
 
     private static HttpRequestMessage Request(HttpMethod method, Uri uri, byte[]? json = null)
