@@ -17,7 +17,7 @@ internal static class VersionedStore
     /// chosen ids go in first and the identity is moved past them before any id is generated, so a batch that
     /// chooses the very ids the identity would hand out next never collides with itself.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> InsertAllAsync<T>(PulseDbContext db, IReadOnlyList<T> items, string table, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<long>> InsertAllAsync<T>(PulseDbContext db, IReadOnlyList<T> items, CancellationToken cancellationToken)
         where T : class, IVersionedEntity
     {
         var chosen = items.Where(i => i.Id != 0).ToList();
@@ -40,7 +40,7 @@ internal static class VersionedStore
                     // SQLite's AUTOINCREMENT steps over the rows just written by itself.
                     if (db.IsPostgres)
                     {
-                        await AdvanceIdentityAsync(db, table, chosenIds.Max(), cancellationToken);
+                        await AdvanceIdentityAsync(db, db.Model.FindEntityType(typeof(T))!.GetTableName()!, chosenIds.Max(), cancellationToken);
                     }
                 }
 

@@ -30,7 +30,7 @@ internal static class RequestInputs
         var errors = new InputErrors();
         if (root.ValueKind != JsonValueKind.Array)
         {
-            return One(root, errors, what, read);
+            return One(root, errors, read);
         }
 
         var count = root.GetArrayLength();
@@ -63,7 +63,7 @@ internal static class RequestInputs
 
     /// <summary>One object for a PUT to <paramref name="routeId"/>: a body id, if any, must be the route's.</summary>
     public static async Task<Inputs<T>> ReadOneAsync<T>(
-        HttpRequest request, long maxBytes, string what, InputReader<T> read, Func<T, long?> idOf, long routeId, CancellationToken cancellationToken)
+        HttpRequest request, long maxBytes, InputReader<T> read, Func<T, long?> idOf, long routeId, CancellationToken cancellationToken)
         where T : class
     {
         var body = await JsonBody.ReadAsync(request, maxBytes, cancellationToken);
@@ -74,7 +74,7 @@ internal static class RequestInputs
 
         using var document = body.Document!;
         var errors = new InputErrors();
-        var inputs = One(document.RootElement, errors, what, read);
+        var inputs = One(document.RootElement, errors, read);
         if (inputs.Items is [var item] && idOf(item) is { } bodyId && bodyId != routeId)
         {
             errors.Add("id", $"Must be {routeId}, the id in the URL, or be left out (was {bodyId}).");
@@ -84,15 +84,10 @@ internal static class RequestInputs
         return inputs;
     }
 
-    private static Inputs<T> One<T>(JsonElement root, InputErrors errors, string what, InputReader<T> read)
+    /// <summary>One item; <paramref name="read"/> reports a root that is not an object (JsonFields.Open).</summary>
+    private static Inputs<T> One<T>(JsonElement root, InputErrors errors, InputReader<T> read)
         where T : class
     {
-        if (root.ValueKind is not JsonValueKind.Object and not JsonValueKind.Array)
-        {
-            errors.Add(InputErrors.Body, $"Expected a {what} object but found {JsonFields.Describe(root.ValueKind)}.");
-            return Inputs<T>.Invalid(errors);
-        }
-
         var item = read(root, errors, string.Empty);
         return item is not null && errors.IsEmpty ? new Inputs<T>([item], false, null, null) : Inputs<T>.Invalid(errors);
     }

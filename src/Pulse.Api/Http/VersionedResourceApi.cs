@@ -21,9 +21,6 @@ internal interface IVersionedResource<TEntity, TInput, TResponse>
     /// <summary>The resource's name in problem details (<c>product</c>).</summary>
     static abstract string Name { get; }
 
-    /// <summary>The table, for advancing its identity past client-chosen ids.</summary>
-    static abstract string Table { get; }
-
     /// <summary>Reads and validates one input from a request body.</summary>
     static abstract TInput? Read(System.Text.Json.JsonElement element, InputErrors errors, string prefix);
 
@@ -134,7 +131,7 @@ internal static class VersionedResourceApi<TKind, TEntity, TInput, TResponse>
             entity.UpdatedAt = now;
             return entity;
         }).ToList();
-        var taken = await VersionedStore.InsertAllAsync(db, entities, TKind.Table, cancellationToken);
+        var taken = await VersionedStore.InsertAllAsync(db, entities, cancellationToken);
         if (taken.Count > 0)
         {
             return ApiProblems.AlreadyExists(TKind.Name, taken);
@@ -159,7 +156,7 @@ internal static class VersionedResourceApi<TKind, TEntity, TInput, TResponse>
         }
 
         var inputs = await RequestInputs.ReadOneAsync<TInput>(
-            context.Request, api.Value.MaxRequestBodyBytes, TKind.Name, TKind.Read, TKind.IdOf, id, cancellationToken);
+            context.Request, api.Value.MaxRequestBodyBytes, TKind.Read, TKind.IdOf, id, cancellationToken);
         if (inputs.Problem is { } problem)
         {
             return problem;

@@ -63,8 +63,6 @@ internal sealed class ProductResource : IVersionedResource<Product, ProductInput
 
     public static string Name => "product";
 
-    public static string Table => "products";
-
     public static ProductInput? Read(JsonElement element, InputErrors errors, string prefix) => ProductRules.Read(element, errors, prefix);
 
     public static long? IdOf(ProductInput input) => input.Id;

@@ -79,8 +79,6 @@ internal sealed class TaskResource : IVersionedResource<TaskItem, TaskInput, Tas
 
     public static string Name => "task";
 
-    public static string Table => "tasks";
-
     public static TaskInput? Read(JsonElement element, InputErrors errors, string prefix) => TaskRules.Read(element, errors, prefix);
 
     public static long? IdOf(TaskInput input) => input.Id;
