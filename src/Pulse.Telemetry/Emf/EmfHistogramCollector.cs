@@ -28,7 +28,7 @@ internal sealed class EmfHistogramCollector : IDisposable
 
     private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly PullExporter _exporter = new();
+    private readonly PullMetricExporter _exporter = new();
     private readonly MeterProvider _provider;
 
     public EmfHistogramCollector(HostMeterScope scope)
@@ -55,7 +55,7 @@ internal sealed class EmfHistogramCollector : IDisposable
         var result = new List<RouteStatusHistogram>();
         lock (_exporter)
         {
-            _exporter.OnExport = batch =>
+            _exporter.Pull(CollectTimeout, batch =>
             {
                 foreach (var metric in batch)
                 {
@@ -89,33 +89,13 @@ internal sealed class EmfHistogramCollector : IDisposable
                 }
 
                 return ExportResult.Success;
-            };
-
-            try
-            {
-                _exporter.Collect?.Invoke((int)CollectTimeout.TotalMilliseconds);
-            }
-            finally
-            {
-                _exporter.OnExport = null;
-            }
+            });
         }
 
         return result;
     }
 
     public void Dispose() => _provider.Dispose();
-
-    /// <summary>A pull-only exporter: the reader hands it a <see cref="Collect"/> delegate to call at each flush.</summary>
-    [ExportModes(ExportModes.Pull)]
-    private sealed class PullExporter : BaseExporter<Metric>, IPullMetricExporter
-    {
-        public Func<int, bool>? Collect { get; set; }
-
-        public Func<Batch<Metric>, ExportResult>? OnExport { get; set; }
-
-        public override ExportResult Export(in Batch<Metric> batch) => OnExport?.Invoke(batch) ?? ExportResult.Success;
-    }
 }
 
 /// <summary>The durations of one (route, status code) combination in one interval.</summary>

@@ -14,7 +14,7 @@ internal sealed class PrometheusScraper : IDisposable
     private static readonly TimeSpan CollectTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly PullExporter _exporter = new();
+    private readonly PullMetricExporter _exporter = new();
     private readonly PrometheusSerializer _serializer = new();
     private readonly ExpositionWriter _writer = new();
     private readonly ScrapeResult?[] _latest = new ScrapeResult?[2];
@@ -48,22 +48,16 @@ internal sealed class PrometheusScraper : IDisposable
             }
 
             _writer.Reset();
-            _exporter.OnExport = batch =>
+            var collectedAt = Stopwatch.GetTimestamp();
+            var collected = _exporter.Pull(CollectTimeout, batch =>
             {
                 _serializer.Write(_writer, batch, openMetrics);
                 return ExportResult.Success;
-            };
-            var collectedAt = Stopwatch.GetTimestamp();
-            if (_exporter.Collect?.Invoke((int)CollectTimeout.TotalMilliseconds) != true)
-            {
-                return null;
-            }
-
-            return _latest[slot] = new ScrapeResult(_writer.WrittenSpan.ToArray(), collectedAt);
+            });
+            return collected ? _latest[slot] = new ScrapeResult(_writer.WrittenSpan.ToArray(), collectedAt) : null;
         }
         finally
         {
-            _exporter.OnExport = null;
             _gate.Release();
         }
     }
@@ -72,17 +66,6 @@ internal sealed class PrometheusScraper : IDisposable
     {
         Reader.Dispose();
         _gate.Dispose();
-    }
-
-    /// <summary>A pull-only exporter: the reader hands it a <see cref="Collect"/> delegate that scrapes may call.</summary>
-    [ExportModes(ExportModes.Pull)]
-    private sealed class PullExporter : BaseExporter<Metric>, IPullMetricExporter
-    {
-        public Func<int, bool>? Collect { get; set; }
-
-        public Func<Batch<Metric>, ExportResult>? OnExport { get; set; }
-
-        public override ExportResult Export(in Batch<Metric> batch) => OnExport?.Invoke(batch) ?? ExportResult.Success;
     }
 }
 
