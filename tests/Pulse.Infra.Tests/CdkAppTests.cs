@@ -1,13 +1,12 @@
 using System.Text.Json;
 using Pulse.Infra.Tests.Support;
-using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
 /// <summary>How the app is run: by the CDK CLI through cdk.json, or directly with dotnet run.</summary>
 public sealed class CdkAppTests
 {
-    [RequiresToolsFact("node")]
+    [Fact]
     public void CdkJsonRunsTheInfraProject()
     {
         using var cdkJson = JsonDocument.Parse(File.ReadAllText(Repository.Path("infra", "cdk.json")));
@@ -17,7 +16,7 @@ public sealed class CdkAppTests
         Assert.True(File.Exists(Repository.Path("infra", "Pulse.Infra", "Pulse.Infra.csproj")));
     }
 
-    [RequiresToolsFact("node")]
+    [Fact]
     public void InvalidSettingsFromTheCliStopTheAppWithAMessageNamingTheSetting()
     {
         var entryPoint = typeof(PulseApp).Assembly.EntryPoint!;
