@@ -18,25 +18,34 @@ if (MigrateCommand.IsInvoked(args))
     return await MigrateCommand.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddPulseTelemetry();
-builder.AddPulseData();
-builder.AddPulseApi();
-builder.Services.AddPulseHealthChecks();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddServiceDefaults();
+    builder.AddPulseTelemetry();
+    builder.AddPulseData();
+    builder.AddPulseApi();
+    builder.Services.AddPulseHealthChecks();
 
-var app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+    var app = builder.Build();
+    app.ValidateSettings();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
 
-app.MapGreetings();
-app.MapPulseHealthChecks();
-app.MapProducts();
-app.MapTasks();
-app.MapPulseApiDocs();
+    app.MapGreetings();
+    app.MapPulseHealthChecks();
+    app.MapProducts();
+    app.MapTasks();
+    app.MapPulseApiDocs();
 
-await app.RunAsync();
-return 0;
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception error) when (StartupErrors.Describe(error) is { } message)
+{
+    // A setting the user can fix: one line naming it, no stack trace.
+    return StartupErrors.Report(message);
+}
 
 /// <summary>Entry point, visible to the integration tests' <c>WebApplicationFactory</c>.</summary>
 public partial class Program;

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using Pulse.Api.Data;
 using Pulse.Api.Tests.Infrastructure;
@@ -74,43 +73,6 @@ public sealed class DatabaseSettingsTests
         }
     }
 
-    [Theory]
-    [InlineData("Database:Provider", "Oracle", "Database:Provider")]
-    [InlineData("Database:CommandTimeout", "00:00:00", "Database:CommandTimeout")]
-    [InlineData("Database:Postgres:Port", "70000", "Database:Postgres:Port")]
-    [InlineData("Api:MaxRequestBodyBytes", "10", "Api:MaxRequestBodyBytes")]
-    public void ABadSettingStopsStartUpNamingIt(string key, string value, string named)
-    {
-        using var factory = new PulseApiFactory().WithSetting(key, value);
-
-        var failure = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-
-        Assert.Contains(named, Flatten(failure), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void PostgresWithoutAServerStopsStartUpSayingWhatToSet()
-    {
-        using var factory = new PulseApiFactory().WithSetting("Database:Provider", "Postgres");
-
-        var failure = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
-
-        Assert.Contains("ConnectionStrings:Postgres or Database:Postgres:Host", failure.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void AMalformedConnectionStringIsNamedWithoutBeingQuoted()
-    {
-        using var factory = new PulseApiFactory()
-            .WithSetting("Database:Provider", "Postgres")
-            .WithSetting("ConnectionStrings:Postgres", "Host=pg;Password=hunter2;Bogus Keyword=1");
-
-        var failure = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
-
-        Assert.Contains("ConnectionStrings:Postgres is not a valid", failure.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2", failure.Message, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task TheBodyLimitIsConfigurable()
     {
@@ -161,7 +123,4 @@ public sealed class DatabaseSettingsTests
         Assert.True(new DatabaseOptionsValidator(configuration).Validate(null, options).Succeeded);
         return DatabaseTarget.Resolve(options, configuration, new HostingEnvironment { ContentRootPath = contentRoot ?? Path.GetTempPath() }, NullLogger.Instance);
     }
-
-    private static string Flatten(Exception exception) =>
-        string.Join(" | ", Enumerable.Repeat(exception, 1).Concat(exception is AggregateException a ? a.InnerExceptions : []).Select(e => $"{e.Message} {e.InnerException?.Message}"));
 }

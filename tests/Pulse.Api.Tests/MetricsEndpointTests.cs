@@ -31,14 +31,13 @@ public sealed class MetricsEndpointTests : IClassFixture<PulseApiFactory>
         (await _client.GetAsync("/error")).Dispose();
         (await _client.GetAsync("/error")).Dispose();
 
-        var after = await MetricsScraper.ScrapeAsync(_client);
-        Assert.Equal(7, Delta("GET", "/", 200));
-        Assert.Equal(3, Delta("GET", "/Welcome", 200));
-        Assert.Equal(1, Delta("GET", "/Welcome", 400));
-        Assert.Equal(2, Delta("GET", "/error", 500));
+        (string Method, string Endpoint, int Status, int Made)[] made = [("GET", "/", 200, 7), ("GET", "/Welcome", 200, 3), ("GET", "/Welcome", 400, 1), ("GET", "/error", 500, 2)];
+        var after = await MetricsScraper.ScrapeUntilAsync(
+            _client, samples => made.All(m => Delta(samples, m.Method, m.Endpoint, m.Status) >= m.Made), "every request made to be counted");
+        Assert.All(made, m => Assert.Equal(m.Made, Delta(after, m.Method, m.Endpoint, m.Status)));
 
-        double Delta(string method, string endpoint, int status) =>
-            MetricsScraper.Requests(after, method, endpoint, status) - MetricsScraper.Requests(before, method, endpoint, status);
+        double Delta(IReadOnlyList<Sample> samples, string method, string endpoint, int status) =>
+            MetricsScraper.Requests(samples, method, endpoint, status) - MetricsScraper.Requests(before, method, endpoint, status);
     }
 
     [Fact]
@@ -50,8 +49,11 @@ public sealed class MetricsEndpointTests : IClassFixture<PulseApiFactory>
             (await _client.GetAsync("/Welcome?name=Grace")).Dispose();
         }
 
-        var after = await MetricsScraper.ScrapeAsync(_client);
         (string, string)[] welcome = [("method", "GET"), ("endpoint", "/Welcome")];
+        var after = await MetricsScraper.ScrapeUntilAsync(
+            _client,
+            samples => PrometheusText.Sum(samples, "http_request_duration_seconds_count", welcome) - PrometheusText.Sum(before, "http_request_duration_seconds_count", welcome) >= 5,
+            "the five requests to be measured");
         Assert.Equal(5, PrometheusText.Sum(after, "http_request_duration_seconds_count", welcome) - PrometheusText.Sum(before, "http_request_duration_seconds_count", welcome));
         Assert.True(PrometheusText.Sum(after, "http_request_duration_seconds_sum", welcome) > PrometheusText.Sum(before, "http_request_duration_seconds_sum", welcome));
 
@@ -95,7 +97,8 @@ public sealed class MetricsEndpointTests : IClassFixture<PulseApiFactory>
     public async Task ScrapesThemselvesAreNotMeasured()
     {
         await MetricsScraper.ScrapeAsync(_client);
-        var samples = await MetricsScraper.ScrapeAsync(_client);
+        (await _client.GetAsync("/")).Dispose();
+        var samples = await MetricsScraper.ScrapeUntilAsync(_client, s => MetricsScraper.Requests(s, "GET", "/", 200) > 0, "a request to / to be counted");
 
         Assert.DoesNotContain(samples, s => s.Labels.TryGetValue("endpoint", out var e) && e.Contains("metrics", StringComparison.Ordinal));
     }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Pulse.Api.Data;
@@ -125,7 +126,7 @@ internal sealed partial class DatabaseTarget
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new InvalidOperationException($"Database:Sqlite:Path: cannot create the directory of '{path}': {ex.Message}", ex);
+                throw new OptionsValidationException(nameof(DatabaseOptions), typeof(DatabaseOptions), [$"Database:Sqlite:Path: cannot create the directory of '{path}': {ex.Message}"]);
             }
 
             return path;

@@ -187,21 +187,6 @@ public sealed class EmfServiceTests
             directive => Assert.Equal("Shop/Checkout", directive.GetProperty("Namespace").GetString())));
     }
 
-    [Theory]
-    [InlineData("Telemetry:Emf:FlushInterval", "00:00:07", "Telemetry:Emf:FlushInterval")]
-    [InlineData("Telemetry:Emf:Mode", "Sometimes", "Telemetry:Emf:Mode")]
-    [InlineData(EmfMetrics.NamespaceVariable, "AWS/Lambda", EmfMetrics.NamespaceVariable)]
-    [InlineData(EmfMetrics.ServiceNameVariable, " ", EmfMetrics.ServiceNameVariable)]
-    public async Task InvalidEmfSettingsStopStartUpNamingTheSetting(string key, string value, string named)
-    {
-        await using var factory = new PulseApiFactory().WithSetting(key, value);
-
-        var error = Record.Exception(() => factory.CreateClient());
-
-        Assert.NotNull(error);
-        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task WithEmfOffNothingIsWritten()
     {
