@@ -24,7 +24,11 @@ prometheus_port="${PROMETHEUS_PORT:-9090}"
 node_port="${NODE_EXPORTER_PORT:-9100}"
 postgres_port="${POSTGRES_PORT:-55432}"
 postgres_mode="${LOCAL_STACK_POSTGRES:-auto}"
+# Where Prometheus's pages are: Debian's package has only the classic UI, under /classic; upstream builds
+# serve the new UI at the root. Probed once Prometheus answers, and recorded with the ports.
+prometheus_ui="/classic"
 components=(postgres pulse-api node-exporter prometheus)
+ports_file="$state/ports"
 
 die() { echo "local-stack: $*" >&2; exit 1; }
 say() { echo "local-stack: $*"; }
@@ -76,6 +80,37 @@ pid_of() {
 }
 
 running() { pid_of "$1" >/dev/null; }
+
+any_running() {
+  local name
+  for name in "${components[@]}"; do
+    running "$name" && return 0
+  done
+  return 1
+}
+
+# The ports `up` used, recorded in $ports_file: while anything it started runs, they win over the
+# environment, so that `status` and a second `up` describe and extend the stack that runs.
+save_ports() {
+  printf '%s\n' "api_port=$api_port" "prometheus_port=$prometheus_port" "node_port=$node_port" \
+    "postgres_port=$postgres_port" "prometheus_ui=$prometheus_ui" >"$ports_file"
+}
+
+load_ports() {
+  local key value
+  [ -f "$ports_file" ] && any_running || return 0
+  while IFS='=' read -r key value; do
+    case "$key" in
+      api_port | prometheus_port | node_port | postgres_port) [[ "$value" =~ ^[0-9]+$ ]] && printf -v "$key" '%s' "$value" ;;
+      prometheus_ui) [[ "$value" =~ ^(/classic)?$ ]] && prometheus_ui="$value" ;;
+    esac
+  done <"$ports_file"
+}
+
+prometheus_pages() {
+  local base="http://127.0.0.1:$prometheus_port$prometheus_ui"
+  echo "alerts: $base/alerts, targets: $base/targets, rules: $base/rules"
+}
 
 require_free_port() {
   if port_open "$2"; then
@@ -216,8 +251,10 @@ start_prometheus() {
   fi
   start_background prometheus "--storage.tsdb.path=$state/prometheus-data" prometheus --config.file="$config/prometheus.yml" \
     --storage.tsdb.path="$state/prometheus-data" --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle
-  wait_for 30 "Prometheus: http://127.0.0.1:$prometheus_port (alerts: /alerts, targets: /targets)" \
-    http_ok "$prometheus_port" /-/ready || fail_start prometheus
+  wait_for 30 "" http_ok "$prometheus_port" /-/ready || fail_start prometheus
+  if http_ok "$prometheus_port" /alerts; then prometheus_ui=""; else prometheus_ui="/classic"; fi
+  save_ports
+  say "Prometheus: http://127.0.0.1:$prometheus_port ($(prometheus_pages))"
 }
 
 up() {
@@ -226,6 +263,12 @@ up() {
   command -v prometheus-node-exporter >/dev/null 2>&1 ||
     die "prometheus-node-exporter is not on PATH: apt-get install prometheus-node-exporter"
   mkdir -p "$run" "$logs"
+  local requested="$api_port $prometheus_port $node_port $postgres_port"
+  load_ports
+  if [ "$requested" != "$api_port $prometheus_port $node_port $postgres_port" ]; then
+    say "part of the stack runs already: keeping its ports (see '$0 status'); run '$0 down' first to change them"
+  fi
+  save_ports
 
   if running postgres; then
     say "PostgreSQL: already running"
@@ -279,13 +322,14 @@ down() {
 
 status() {
   local name pid all=0
+  load_ports
   for name in "${components[@]}"; do
     if pid="$(pid_of "$name")"; then
       case "$name" in
         postgres) echo "postgres       running  pid $pid  127.0.0.1:$postgres_port" ;;
         pulse-api) echo "pulse-api      running  pid $pid  http://127.0.0.1:$api_port" ;;
         node-exporter) echo "node-exporter  running  pid $pid  http://127.0.0.1:$node_port/metrics" ;;
-        prometheus) echo "prometheus     running  pid $pid  http://127.0.0.1:$prometheus_port" ;;
+        prometheus) echo "prometheus     running  pid $pid  http://127.0.0.1:$prometheus_port ($(prometheus_pages))" ;;
       esac
     else
       printf '%-14s stopped\n' "$name"

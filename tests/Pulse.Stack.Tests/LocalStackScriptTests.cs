@@ -6,7 +6,7 @@ using Pulse.Testing;
 namespace Pulse.Stack.Tests;
 
 /// <summary>scripts/local-stack.sh: the stack without Docker, from local binaries on loopback.</summary>
-public sealed class LocalStackScriptTests
+public sealed partial class LocalStackScriptTests
 {
     private const string Script = "scripts/local-stack.sh";
 
@@ -41,8 +41,8 @@ public sealed class LocalStackScriptTests
             $"PULSE_API_DLL={Path.Combine(AppContext.BaseDirectory, "Pulse.Api.dll")}",
             .. ports.Select(p => $"{p.Key}={p.Value}"),
         ];
-        Task<ProcessResult> RunAsync(string verb) =>
-            ProcessRunner.RunAsync("env", [.. environment, "bash", Repository.PathOf(Script), verb], timeout: TimeSpan.FromMinutes(2), workingDirectory: Repository.Root);
+        Task<ProcessResult> RunAsync(string verb, params string[] overrides) =>
+            ProcessRunner.RunAsync("env", [.. environment, .. overrides, "bash", Repository.PathOf(Script), verb], timeout: TimeSpan.FromMinutes(2), workingDirectory: Repository.Root);
 
         using var bystander = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
         try
@@ -50,10 +50,22 @@ public sealed class LocalStackScriptTests
             var up = await RunAsync("up");
             Assert.True(up.ExitCode == 0, up.ToString());
 
-            var status = await RunAsync("status");
+            // Status describes the stack `up` started, whatever ports the environment asks for now.
+            var status = await RunAsync("status", [.. ports.Keys.Select(setting => $"{setting}={FreePort.Next()}")]);
             Assert.True(status.ExitCode == 0, status.ToString());
             Assert.Contains("pulse-api      running", status.StandardOutput, StringComparison.Ordinal);
-            Assert.Contains($"http://127.0.0.1:{ports["PROMETHEUS_PORT"]}", status.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"http://127.0.0.1:{ports["PULSE_PORT"]}", status.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"http://127.0.0.1:{ports["PROMETHEUS_PORT"]} ", status.StandardOutput, StringComparison.Ordinal);
+
+            // Every address up and status print opens.
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var printed = Addresses().Matches(up.StandardOutput + status.StandardOutput).Select(m => m.Value.TrimEnd(',', ')', '.')).Distinct().ToList();
+            Assert.Contains($"http://127.0.0.1:{ports["PROMETHEUS_PORT"]}/classic/alerts", printed);
+            foreach (var address in printed)
+            {
+                using var response = await http.GetAsync(address);
+                Assert.True(response.StatusCode == System.Net.HttpStatusCode.OK, $"{address} answers {(int)response.StatusCode}");
+            }
 
             // Prometheus scrapes both loopback targets and loads every rule of the repository's rule files.
             using var prometheus = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports["PROMETHEUS_PORT"]}/"), Timeout = TimeSpan.FromSeconds(10) };
@@ -96,6 +108,9 @@ public sealed class LocalStackScriptTests
             state.Delete(recursive: true);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"http://127\.0\.0\.1:\d+[^\s,)]*")]
+    private static partial System.Text.RegularExpressions.Regex Addresses();
 
     private static async Task<bool> IsListeningAsync(int port)
     {
