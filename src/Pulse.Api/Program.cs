@@ -5,7 +5,7 @@ using Pulse.Api.Hosting;
 using Pulse.Api.Http;
 using Pulse.Api.Products;
 using Pulse.Api.Tasks;
-using Pulse.Telemetry;
+using Pulse.Telemetry.Hosting;
 
 // Verbs run instead of the service: the container health check, and the one-off schema migration.
 if (HealthCheckCommand.IsInvoked(args))
@@ -29,6 +29,7 @@ try
 
     var app = builder.Build();
     app.ValidateSettings();
+    app.UsePulseHttpMetrics();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
 
@@ -37,6 +38,7 @@ try
     app.MapProducts();
     app.MapTasks();
     app.MapPulseApiDocs();
+    app.MapPulseMetrics();
 
     await app.RunAsync();
     return 0;

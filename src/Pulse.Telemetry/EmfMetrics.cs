@@ -7,10 +7,10 @@ namespace Pulse.Telemetry;
 /// </summary>
 public static class EmfMetrics
 {
-    /// <summary>Environment variable that overrides the namespace (as in the seed).</summary>
+    /// <summary>Environment variable that overrides the namespace (the name the AWS EMF libraries read).</summary>
     public const string NamespaceVariable = "AWS_EMF_NAMESPACE";
 
-    /// <summary>Environment variable that overrides the <see cref="Dimensions.Service"/> value (as in the seed).</summary>
+    /// <summary>Environment variable that overrides the <see cref="Dimensions.Service"/> value (the name the AWS EMF libraries read).</summary>
     public const string ServiceNameVariable = "AWS_EMF_SERVICE_NAME";
 
     /// <summary>Namespace used when <see cref="NamespaceVariable"/> is not set.</summary>
@@ -32,7 +32,7 @@ public static class EmfMetrics
         public const string Endpoint = "Endpoint";
     }
 
-    /// <summary>Metric names (from the seed, plus <see cref="ServerErrorCount"/>).</summary>
+    /// <summary>Metric names; dashboards and alarms read them by these names.</summary>
     public static class Names
     {
         /// <summary>Requests served.</summary>

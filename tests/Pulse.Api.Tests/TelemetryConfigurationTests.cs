@@ -16,7 +16,7 @@ public sealed class TelemetryConfigurationTests
         using var metrics = await client.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
-        Assert.DoesNotContain(factory.Services.GetServices<IHostedService>(), s => s is Telemetry.PulseMeterProvider);
+        Assert.Null(factory.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
     }
 
     [Fact]

@@ -5,15 +5,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Pulse.Telemetry.Emf;
-using Pulse.Telemetry.Http;
-using Pulse.Telemetry.Process;
-using Pulse.Telemetry.Prometheus;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
-namespace Pulse.Telemetry;
+namespace Pulse.Telemetry.Hosting;
 
-/// <summary>Registers Pulse telemetry with one call on the application builder.</summary>
-public static class TelemetryWebApplicationBuilderExtensions
+/// <summary>Pulse's whole telemetry from the <c>Telemetry</c> configuration section, with one call.</summary>
+public static class PulseTelemetryWebApplicationBuilderExtensions
 {
     /// <summary>Adds Pulse telemetry configured from the <c>Telemetry</c> section.</summary>
     /// <param name="builder">The application builder.</param>
@@ -22,10 +21,16 @@ public static class TelemetryWebApplicationBuilderExtensions
         builder.AddPulseTelemetry(static _ => { });
 
     /// <summary>
-    /// Adds Pulse telemetry: HTTP, process and runtime measurements aggregated by the OpenTelemetry SDK,
-    /// the Prometheus exposition (optionally on a management port), CloudWatch EMF documents on stdout
-    /// (unless <c>Telemetry:Emf:Enabled=false</c>) and OTLP export when an endpoint is set.
-    /// With <c>Telemetry:Enabled=false</c> nothing is added.
+    /// Adds Pulse telemetry to the application's OpenTelemetry MeterProvider
+    /// (<c>services.AddOpenTelemetry().WithMetrics(...)</c>, the same one any other code of the application
+    /// configures): <see cref="PulseMeterProviderBuilderExtensions.AddPulseHttpMetrics(MeterProviderBuilder)"/>,
+    /// <see cref="PulseMeterProviderBuilderExtensions.AddPulseProcessMetrics"/>, the meters of
+    /// <see cref="TelemetryOptions.AdditionalMeters"/>, the Prometheus exporter (listening on the management port
+    /// when one is set), the CloudWatch EMF exporter and OTLP export when an endpoint is set, each as its part of
+    /// the section says. The OpenTelemetry resource's service name comes from OpenTelemetry's own settings
+    /// (<c>OTEL_SERVICE_NAME</c>, then <c>service.name</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>), else from the EMF
+    /// service name. With <c>Telemetry:Enabled=false</c> nothing is added, and <c>UsePulseHttpMetrics()</c> and
+    /// <c>MapPulseMetrics()</c> add nothing either. Settings are validated when the host starts.
     /// </summary>
     /// <param name="builder">The application builder.</param>
     /// <param name="configure">Applied after the <c>Telemetry</c> section is bound.</param>
@@ -40,45 +45,70 @@ public static class TelemetryWebApplicationBuilderExtensions
             .BindConfiguration(TelemetryOptions.SectionName)
             .Configure(configure)
             .PostConfigure(ApplyDefaults)
-            .PostConfigure<IConfiguration>(ApplyEmfEnvironment)
+            .PostConfigure<IConfiguration>((options, configuration) => PulseMeterProviderBuilderExtensions.ApplyEmfEnvironment(options.Emf, configuration))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, EmfOptionsValidator>());
 
-        // Read once here as well: whether to add anything at all, and which extra port to listen on.
+        // Read once here as well: what to add at all, and which extra port to listen on.
         var settings = new TelemetryOptions();
         builder.Configuration.GetSection(TelemetryOptions.SectionName).Bind(settings);
         configure(settings);
+        ApplyDefaults(settings);
+        PulseMeterProviderBuilderExtensions.ApplyEmfEnvironment(settings.Emf, builder.Configuration);
+        var prometheus = settings.Enabled && settings.Prometheus.Enabled;
+        services.TryAddSingleton(new PulseTelemetryRegistration(HttpMetrics: settings.Enabled, Prometheus: prometheus));
         if (!settings.Enabled)
         {
             return builder;
         }
 
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<HostMeterScope>();
-        services.TryAddSingleton<InFlightRequests>();
-        services.TryAddSingleton<HttpInstruments>();
-        services.TryAddSingleton<ProcessInstruments>();
-        services.TryAddSingleton<PrometheusScraper>();
-        services.TryAddSingleton<PrometheusEndpoint>();
-        services.AddHostedService(sp =>
-        {
-            // The instruments exist before the provider starts listening.
-            sp.GetRequiredService<HttpInstruments>();
-            sp.GetRequiredService<ProcessInstruments>();
-            return ActivatorUtilities.CreateInstance<PulseMeterProvider>(sp);
-        });
-        services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Hosting.IStartupFilter, TelemetryStartupFilter>());
+        // Each part's options are the section's, as validated above.
+        services.AddOptions<HttpTelemetryOptions>().Configure<IOptions<TelemetryOptions>>((http, section) => section.Value.Http.CopyTo(http));
+        services.AddOptions<PrometheusOptions>().Configure<IOptions<TelemetryOptions>>((exposition, section) => section.Value.Prometheus.CopyTo(exposition));
+        services.AddOptions<EmfOptions>().Configure<IOptions<TelemetryOptions>>((emf, section) => section.Value.Emf.CopyTo(emf));
 
-        if (settings.Emf.Enabled)
-        {
-            services.TryAddSingleton(EmfTarget.Stdout);
-            services.TryAddSingleton<EmfOutput>();
-            services.TryAddSingleton<EcsTaskMetadata>();
-            services.AddHostedService<EmfExporter>();
-        }
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource
+                .AddService(settings.Emf.ServiceName)
 
-        if (settings.Prometheus.Enabled && settings.Prometheus.Port is { } port)
+                // After AddService, so that OpenTelemetry's own settings win over the EMF service name.
+                .AddEnvironmentVariableDetector())
+            .WithMetrics(metrics =>
+            {
+                metrics.SetExemplarFilter(ExemplarFilterType.AlwaysOff)
+                    .AddPulseHttpMetrics()
+                    .AddPulseProcessMetrics();
+
+                ((IDeferredMeterProviderBuilder)metrics).Configure((sp, configured) =>
+                    configured.AddMeter([.. sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.AdditionalMeters]));
+
+                if (prometheus)
+                {
+                    metrics.AddPulsePrometheus();
+                }
+
+                if (settings.Emf.Enabled)
+                {
+                    metrics.AddPulseEmf();
+                }
+
+                if (settings.Otlp.Endpoint is { } endpoint)
+                {
+                    metrics.AddOtlpExporter((exporter, reader) =>
+                    {
+                        exporter.Protocol = settings.Otlp.Protocol == OtlpProtocol.Grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+
+                        // A programmatic OTLP/HTTP endpoint is used as given, so it needs the signal path.
+                        exporter.Endpoint = exporter.Protocol == OtlpExportProtocol.HttpProtobuf && endpoint.AbsolutePath is "/" or ""
+                            ? new Uri(endpoint, "v1/metrics")
+                            : endpoint;
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)settings.Otlp.ExportInterval.TotalMilliseconds;
+                        reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+                    });
+                }
+            });
+
+        if (prometheus && settings.Prometheus.Port is { } port)
         {
             ManagementPort.Listen(builder.WebHost, port);
         }
@@ -104,35 +134,12 @@ public static class TelemetryWebApplicationBuilderExtensions
         }
     }
 
-    /// <summary>The namespace and service name come from the environment variables the seed uses.</summary>
-    private static void ApplyEmfEnvironment(TelemetryOptions options, IConfiguration configuration)
-    {
-        if (configuration[EmfMetrics.NamespaceVariable] is { } @namespace)
-        {
-            options.Emf.Namespace = @namespace;
-        }
-
-        if (configuration[EmfMetrics.ServiceNameVariable] is { } service)
-        {
-            options.Emf.ServiceName = service;
-        }
-    }
-
     private static void AddAll<T>(IList<T> target, IEnumerable<T> items)
     {
         foreach (var item in items)
         {
             target.Add(item);
         }
-    }
-
-    private sealed class TelemetryStartupFilter : Microsoft.AspNetCore.Hosting.IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseMiddleware<HttpTelemetryMiddleware>();
-            next(app);
-        };
     }
 }
 

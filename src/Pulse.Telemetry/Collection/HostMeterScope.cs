@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Pulse.Telemetry;
+namespace Pulse.Telemetry.Collection;
 
 /// <summary>
 /// Tells this host's instruments from another host's. Meters created through another host's
