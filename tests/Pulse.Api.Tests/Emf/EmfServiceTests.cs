@@ -170,7 +170,7 @@ public sealed class EmfServiceTests
     }
 
     [Fact]
-    public async Task NamespaceAndServiceComeFromTheSeedsEnvironmentVariables()
+    public async Task NamespaceAndServiceComeFromTheAwsEmfEnvironmentVariables()
     {
         var stdout = new CapturingWriter();
         await using (var factory = Service(stdout)
