@@ -2,7 +2,7 @@ namespace Pulse.Telemetry;
 
 /// <summary>
 /// The CloudWatch Embedded Metric Format schema: namespace, metric names, units and the dimension sets
-/// each metric is emitted at. CloudWatch dashboards and alarms (the CDK app) read these same constants,
+/// each metric is emitted at. CloudWatch dashboards and alarms are built from these same constants,
 /// so an alarm can only watch a metric at a dimension set the service really emits.
 /// </summary>
 public static class EmfMetrics

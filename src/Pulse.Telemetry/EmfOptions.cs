@@ -3,7 +3,10 @@ namespace Pulse.Telemetry;
 /// <summary>Settings of <c>Telemetry:Emf</c>: CloudWatch Embedded Metric Format documents on stdout.</summary>
 public sealed class EmfOptions
 {
-    /// <summary>Write EMF documents at all. On by default, so the service prints them wherever it runs.</summary>
+    /// <summary>
+    /// Write EMF documents at all. On by default, so the service prints them wherever it runs; an exporter
+    /// whose options say false listens to nothing and writes nothing.
+    /// </summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>One document per interval and endpoint (<see cref="EmfMode.Aggregated"/>), or one per request.</summary>

@@ -25,7 +25,7 @@ public sealed class TelemetryOptions
     /// <summary>CloudWatch Embedded Metric Format settings.</summary>
     public EmfOptions Emf { get; set; } = new();
 
-    /// <summary>Further meters to export, e.g. <c>Npgsql</c>. Wildcards as in OpenTelemetry's <c>AddMeter</c>.</summary>
+    /// <summary>Further meters to export, by name. Wildcards as in OpenTelemetry's <c>AddMeter</c>.</summary>
     public IList<string> AdditionalMeters { get; } = [];
 }
 

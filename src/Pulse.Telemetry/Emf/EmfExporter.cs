@@ -69,6 +69,12 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (!_settings.Enabled)
+        {
+            // Added to a pipeline but switched off in its options: nothing is listened to or written.
+            return;
+        }
+
         var properties = await _ecs.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
         _writer = new PulseEmfDocuments(_settings.Namespace, _settings.ServiceName, properties);
         if (_mode == EmfMode.Aggregated || _settings.Meters.Count > 0)

@@ -19,8 +19,8 @@ namespace Pulse.Telemetry.Hosting;
 /// <summary>
 /// Adds Pulse's measurements and exporters to an OpenTelemetry MeterProvider, one's own included:
 /// <c>services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPulseHttpMetrics().AddPulsePrometheus().AddPulseEmf())</c>.
-/// Each keeps to this host's instruments: with several hosts in one process (tests), another host's
-/// instruments of the same names are dropped.
+/// Each keeps the MeterProvider to this host's instruments: with several hosts in one process (tests), the
+/// instruments that another host's <see cref="IMeterFactory"/> created are dropped, whatever their names.
 /// </summary>
 public static class PulseMeterProviderBuilderExtensions
 {
@@ -120,17 +120,19 @@ public static class PulseMeterProviderBuilderExtensions
             }
 
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrometheusOptions>, PrometheusOptionsValidator>());
+            services.TryAddSingleton<HostMeterScope>();
             services.TryAddKeyedSingleton(optionsName, static (_, _) => new PrometheusScraper());
             services.TryAddSingleton<ManagementPorts>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ManagementPortPolicy>());
         });
 
-        return builder.AddReader(sp =>
+        builder.AddReader(sp =>
         {
             // Validated here, so bad options stop the provider from starting rather than the first scrape.
             _ = sp.GetRequiredService<IOptionsMonitor<PrometheusOptions>>().Get(optionsName);
             return sp.GetRequiredKeyedService<PrometheusScraper>(optionsName).Reader;
         });
+        return AddHostScopedView(builder, ThisHostOnly);
     }
 
     /// <summary>Adds the CloudWatch EMF exporter with default options.</summary>
@@ -209,8 +211,11 @@ public static class PulseMeterProviderBuilderExtensions
 
         builder.AddMeter(PulseMetrics.EmfMeterName);
         builder.AddInstrumentation(sp => sp.GetRequiredService<EmfCounters>());
-        return AddHostScopedView(builder, _ => static _ => null);
+        return AddHostScopedView(builder, ThisHostOnly);
     }
+
+    /// <summary>A view that changes nothing: with <see cref="AddHostScopedView"/>, it only drops another host's instruments.</summary>
+    private static Func<Instrument, MetricStreamConfiguration?> ThisHostOnly(IServiceProvider services) => static _ => null;
 
     /// <summary>The namespace and service name come from the environment variables the AWS EMF libraries read, when set.</summary>
     internal static void ApplyEmfEnvironment(EmfOptions options, IConfiguration configuration)
