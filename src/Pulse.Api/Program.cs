@@ -22,14 +22,14 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddServiceDefaults();
-    builder.AddPulseTelemetry();
+    builder.AddPulseTelemetry(); // OpenTelemetry metrics from the Telemetry section: HTTP, process, Prometheus, EMF, OTLP
     builder.AddPulseData();
     builder.AddPulseApi();
     builder.Services.AddPulseHealthChecks();
 
     var app = builder.Build();
     app.ValidateSettings();
-    app.UsePulseHttpMetrics();
+    app.UsePulseHttpMetrics(); // first, so that what the exception handler answers is measured too
     app.UseExceptionHandler();
     app.UseStatusCodePages();
 
@@ -38,7 +38,7 @@ try
     app.MapProducts();
     app.MapTasks();
     app.MapPulseApiDocs();
-    app.MapPulseMetrics();
+    app.MapPulseMetrics(); // GET /metrics; only on the management port when Telemetry:Prometheus:Port is set
 
     await app.RunAsync();
     return 0;
