@@ -47,6 +47,14 @@ internal sealed partial class EmfOptionsValidator : IValidateOptions<EmfOptions>
                 $"Telemetry:Emf:FlushInterval must be whole seconds from 00:00:01 to 00:01:00 that divide a minute (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 s) (got {interval})."));
         }
 
+        for (var i = 0; i < emf.Meters.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(emf.Meters[i]))
+            {
+                failures.Add(Invariant($"Telemetry:Emf:Meters:{i} must name a meter (got '{emf.Meters[i]}')."));
+            }
+        }
+
         if (emf.QueueCapacity is < MinQueueCapacity or > MaxQueueCapacity)
         {
             failures.Add(Invariant($"Telemetry:Emf:QueueCapacity must be between {MinQueueCapacity} and {MaxQueueCapacity} (got {emf.QueueCapacity})."));

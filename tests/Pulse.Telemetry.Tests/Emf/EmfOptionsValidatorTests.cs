@@ -94,4 +94,14 @@ public sealed class EmfOptionsValidatorTests
 
         Assert.True(new EmfOptionsValidator().Validate(null, options.Emf).Succeeded);
     }
+
+    [Fact]
+    public void ABlankMeterNameIsRejectedNamingItsPlace()
+    {
+        var options = new EmfOptions { Meters = { "Shop.Orders", " " } };
+
+        var message = new EmfOptionsValidator().Validate(null, options).FailureMessage;
+
+        Assert.Contains("Telemetry:Emf:Meters:1 must name a meter", message, StringComparison.Ordinal);
+    }
 }
