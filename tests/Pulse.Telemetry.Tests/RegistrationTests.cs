@@ -55,6 +55,29 @@ public sealed class RegistrationTests
     }
 
     [Fact]
+    public async Task APartAddedTwiceIsAddedOnce()
+    {
+        await using var app = Build(metrics => metrics
+            .AddPulseHttpMetrics().AddPulseHttpMetrics()
+            .AddPulsePrometheus().AddPulsePrometheus());
+        app.UsePulseHttpMetrics();
+        app.UsePulseHttpMetrics();
+        app.MapGet("/", () => "hello");
+        app.MapPulseMetrics().DisableHttpMetrics();
+        await app.StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(10) };
+        (await client.GetAsync("/")).Dispose();
+
+        const string counted = "http_requests_total{method=\"GET\",endpoint=\"/\",status_code=\"200\"} 1\n";
+        await Pulse.Testing.Wait.UntilAsync(
+            async () => (await client.GetStringAsync("/metrics")).Contains(counted, StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the request to be counted");
+        var text = await client.GetStringAsync("/metrics");
+
+        Assert.Single(text.Split('\n'), line => line == "# TYPE http_request_duration_seconds histogram");
+        Assert.Contains("http_response_size_bytes_sum{method=\"GET\",endpoint=\"/\"} 5\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadExporterOptionsStopTheHostNamingTheSetting()
     {
         await using var app = Build(metrics => metrics.AddPulsePrometheus(exposition => exposition.Path = "metrics"));

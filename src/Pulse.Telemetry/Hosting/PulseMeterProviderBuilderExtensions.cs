@@ -52,6 +52,7 @@ public static class PulseMeterProviderBuilderExtensions
 
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpTelemetryOptions>, HttpTelemetryOptionsValidator>());
             services.TryAddSingleton<HostMeterScope>();
+            services.TryAddSingleton<AddedParts>();
             services.TryAddSingleton<InFlightRequests>();
             services.TryAddSingleton<HttpInstruments>();
         });
@@ -60,7 +61,7 @@ public static class PulseMeterProviderBuilderExtensions
 
         // The instruments exist from the moment the provider does, so the first scrape already has them.
         builder.AddInstrumentation(sp => sp.GetRequiredService<HttpInstruments>());
-        return AddHostScopedView(builder, sp => HttpViews.Create(sp.GetRequiredService<IOptions<HttpTelemetryOptions>>().Value));
+        return AddHostScopedView(builder, "http", sp => HttpViews.Create(sp.GetRequiredService<IOptions<HttpTelemetryOptions>>().Value));
     }
 
     /// <summary>
@@ -77,12 +78,13 @@ public static class PulseMeterProviderBuilderExtensions
         {
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<HostMeterScope>();
+            services.TryAddSingleton<AddedParts>();
             services.TryAddSingleton<ProcessInstruments>();
         });
 
         builder.AddMeter(PulseMetrics.ProcessMeterName, PulseMetrics.RuntimeMeterName);
         builder.AddInstrumentation(sp => sp.GetRequiredService<ProcessInstruments>());
-        return AddHostScopedView(builder, _ => RuntimeViews.Select);
+        return AddHostScopedView(builder, "process", _ => RuntimeViews.Select);
     }
 
     /// <summary>Adds the Prometheus exporter with default options.</summary>
@@ -121,18 +123,22 @@ public static class PulseMeterProviderBuilderExtensions
 
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrometheusOptions>, PrometheusOptionsValidator>());
             services.TryAddSingleton<HostMeterScope>();
+            services.TryAddSingleton<AddedParts>();
             services.TryAddKeyedSingleton(optionsName, static (_, _) => new PrometheusScraper());
             services.TryAddSingleton<ManagementPorts>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ManagementPortPolicy>());
         });
 
-        builder.AddReader(sp =>
+        Deferred(builder).Configure((sp, configured) =>
         {
-            // Validated here, so bad options stop the provider from starting rather than the first scrape.
-            _ = sp.GetRequiredService<IOptionsMonitor<PrometheusOptions>>().Get(optionsName);
-            return sp.GetRequiredKeyedService<PrometheusScraper>(optionsName).Reader;
+            if (sp.GetRequiredService<AddedParts>().Claim($"prometheus/{optionsName}"))
+            {
+                // Validated here, so bad options stop the provider from starting rather than the first scrape.
+                _ = sp.GetRequiredService<IOptionsMonitor<PrometheusOptions>>().Get(optionsName);
+                configured.AddReader(sp.GetRequiredKeyedService<PrometheusScraper>(optionsName).Reader);
+            }
         });
-        return AddHostScopedView(builder, ThisHostOnly);
+        return AddHostScopedView(builder, "scope", ThisHostOnly);
     }
 
     /// <summary>Adds the CloudWatch EMF exporter with default options.</summary>
@@ -177,6 +183,7 @@ public static class PulseMeterProviderBuilderExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmfOptions>, EmfOptionsValidator>());
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton<HostMeterScope>();
+            services.TryAddSingleton<AddedParts>();
             services.TryAddSingleton(EmfTarget.Stdout);
             services.TryAddSingleton<EcsTaskMetadata>();
             services.TryAddSingleton<EmfCounters>();
@@ -211,7 +218,7 @@ public static class PulseMeterProviderBuilderExtensions
 
         builder.AddMeter(PulseMetrics.EmfMeterName);
         builder.AddInstrumentation(sp => sp.GetRequiredService<EmfCounters>());
-        return AddHostScopedView(builder, ThisHostOnly);
+        return AddHostScopedView(builder, "scope", ThisHostOnly);
     }
 
     /// <summary>A view that changes nothing: with <see cref="AddHostScopedView"/>, it only drops another host's instruments.</summary>
@@ -234,22 +241,41 @@ public static class PulseMeterProviderBuilderExtensions
     /// <summary>
     /// Adds a view that drops every instrument of another host's meter factory (several hosts in one process
     /// publish instruments of the same names, and every listener sees them all) and applies
-    /// <paramref name="createView"/> to this host's.
+    /// <paramref name="createView"/> to this host's. Once per <paramref name="part"/>: a part added twice
+    /// would otherwise aggregate its streams twice.
     /// </summary>
     private static MeterProviderBuilder AddHostScopedView(
-        MeterProviderBuilder builder, Func<IServiceProvider, Func<Instrument, MetricStreamConfiguration?>> createView)
+        MeterProviderBuilder builder, string part, Func<IServiceProvider, Func<Instrument, MetricStreamConfiguration?>> createView)
     {
-        if (builder is not IDeferredMeterProviderBuilder deferred)
+        Deferred(builder).Configure((sp, configured) =>
         {
-            throw new NotSupportedException("Pulse's metrics need a MeterProvider builder with services: services.AddOpenTelemetry().WithMetrics(...) or Sdk.CreateMeterProviderBuilder().");
-        }
+            if (!sp.GetRequiredService<AddedParts>().Claim($"view/{part}"))
+            {
+                return;
+            }
 
-        deferred.Configure((sp, configured) =>
-        {
             var scope = sp.GetRequiredService<HostMeterScope>();
             var view = createView(sp);
             configured.AddView(instrument => scope.IsFromOtherHost(instrument) ? MetricStreamConfiguration.Drop : view(instrument));
         });
         return builder;
+    }
+
+    private static IDeferredMeterProviderBuilder Deferred(MeterProviderBuilder builder) =>
+        builder as IDeferredMeterProviderBuilder
+        ?? throw new NotSupportedException("Pulse's metrics need a MeterProvider builder with services: services.AddOpenTelemetry().WithMetrics(...) or Sdk.CreateMeterProviderBuilder().");
+
+    /// <summary>The parts already added to this host's MeterProvider, so that adding one twice adds it once.</summary>
+    private sealed class AddedParts
+    {
+        private readonly HashSet<string> _parts = new(StringComparer.Ordinal);
+
+        public bool Claim(string part)
+        {
+            lock (_parts)
+            {
+                return _parts.Add(part);
+            }
+        }
     }
 }

@@ -41,6 +41,14 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
 
         var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(PulseTelemetryRegistration)))
+        {
+            // Added already: what to add was decided then, and a second set of the same parts would measure
+            // everything twice. The settings still apply.
+            services.Configure(configure);
+            return builder;
+        }
+
         services.AddOptions<TelemetryOptions>()
             .BindConfiguration(TelemetryOptions.SectionName)
             .Configure(configure)
@@ -56,7 +64,7 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
         ApplyDefaults(settings);
         PulseMeterProviderBuilderExtensions.ApplyEmfEnvironment(settings.Emf, builder.Configuration);
         var prometheus = settings.Enabled && settings.Prometheus.Enabled;
-        services.TryAddSingleton(new PulseTelemetryRegistration(HttpMetrics: settings.Enabled, Prometheus: prometheus));
+        services.AddSingleton(new PulseTelemetryRegistration(HttpMetrics: settings.Enabled, Prometheus: prometheus));
         if (!settings.Enabled)
         {
             return builder;
