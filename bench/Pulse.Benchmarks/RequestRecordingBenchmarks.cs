@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using Pulse.Telemetry;
+using Pulse.Telemetry.Hosting;
 using Pulse.Telemetry.Http;
+using Pulse.Telemetry.Schema;
 
 namespace Pulse.Benchmarks;
 
@@ -42,7 +44,7 @@ public class RequestRecordingBenchmarks
         await _app.StartAsync();
 
         var meterFactory = _app.Services.GetRequiredService<IMeterFactory>();
-        _duration = meterFactory.Create(PulseMetrics.AspNetCoreHostingMeterName).CreateHistogram<double>(HttpInstruments.ServerRequestDuration, "s");
+        _duration = meterFactory.Create(PulseMetrics.AspNetCoreHostingMeterName).CreateHistogram<double>(HttpTags.ServerRequestDuration, "s");
         _instruments = _app.Services.GetRequiredService<HttpInstruments>();
         _inFlight = _app.Services.GetRequiredService<InFlightRequests>();
 

@@ -16,6 +16,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Pulse.Telemetry;
+using Pulse.Telemetry.Hosting;
 
 var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
 var stdout = Console.Out;

@@ -5,7 +5,7 @@ using Pulse.Api.Hosting;
 using Pulse.Api.Http;
 using Pulse.Api.Products;
 using Pulse.Api.Tasks;
-using Pulse.Telemetry;
+using Pulse.Telemetry.Hosting;
 
 // Verbs run instead of the service: the container health check, and the one-off schema migration.
 if (HealthCheckCommand.IsInvoked(args))
@@ -22,13 +22,14 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddServiceDefaults();
-    builder.AddPulseTelemetry();
+    builder.AddPulseTelemetry(); // OpenTelemetry metrics from the Telemetry section: HTTP, process, Prometheus, EMF, OTLP
     builder.AddPulseData();
     builder.AddPulseApi();
     builder.Services.AddPulseHealthChecks();
 
     var app = builder.Build();
     app.ValidateSettings();
+    app.UsePulseHttpMetrics(); // first, so that what the exception handler answers is measured too
     app.UseExceptionHandler();
     app.UseStatusCodePages();
 
@@ -37,6 +38,7 @@ try
     app.MapProducts();
     app.MapTasks();
     app.MapPulseApiDocs();
+    app.MapPulseMetrics(); // GET /metrics; only on the management port when Telemetry:Prometheus:Port is set
 
     await app.RunAsync();
     return 0;

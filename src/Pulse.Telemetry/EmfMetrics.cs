@@ -2,15 +2,15 @@ namespace Pulse.Telemetry;
 
 /// <summary>
 /// The CloudWatch Embedded Metric Format schema: namespace, metric names, units and the dimension sets
-/// each metric is emitted at. CloudWatch dashboards and alarms (the CDK app) read these same constants,
+/// each metric is emitted at. CloudWatch dashboards and alarms are built from these same constants,
 /// so an alarm can only watch a metric at a dimension set the service really emits.
 /// </summary>
 public static class EmfMetrics
 {
-    /// <summary>Environment variable that overrides the namespace (as in the seed).</summary>
+    /// <summary>Environment variable that overrides the namespace (the name the AWS EMF libraries read).</summary>
     public const string NamespaceVariable = "AWS_EMF_NAMESPACE";
 
-    /// <summary>Environment variable that overrides the <see cref="Dimensions.Service"/> value (as in the seed).</summary>
+    /// <summary>Environment variable that overrides the <see cref="Dimensions.Service"/> value (the name the AWS EMF libraries read).</summary>
     public const string ServiceNameVariable = "AWS_EMF_SERVICE_NAME";
 
     /// <summary>Namespace used when <see cref="NamespaceVariable"/> is not set.</summary>
@@ -32,7 +32,7 @@ public static class EmfMetrics
         public const string Endpoint = "Endpoint";
     }
 
-    /// <summary>Metric names (from the seed, plus <see cref="ServerErrorCount"/>).</summary>
+    /// <summary>Metric names; dashboards and alarms read them by these names.</summary>
     public static class Names
     {
         /// <summary>Requests served.</summary>

@@ -2,7 +2,7 @@ namespace Pulse.Telemetry;
 
 /// <summary>
 /// The Prometheus metric schema: every family name, label and fixed label value that dashboards,
-/// alert rules and the documentation (docs/metrics.md) depend on. Names come from the seed documents.
+/// alert rules and the documentation (docs/metrics.md) depend on: renaming one breaks them.
 /// </summary>
 public static class PulseMetrics
 {
@@ -64,10 +64,10 @@ public static class PulseMetrics
         /// <summary>Gauge of seconds since the process started.</summary>
         public const string Uptime = "process_uptime_seconds";
 
-        /// <summary>Gauge of open file descriptors (name from the seed).</summary>
+        /// <summary>Gauge of open file descriptors (the <c>custom_</c> prefix is part of the name dashboards use).</summary>
         public const string OpenFds = "custom_process_open_fds";
 
-        /// <summary>Gauge of operating-system threads (name from the seed).</summary>
+        /// <summary>Gauge of operating-system threads (the <c>custom_</c> prefix is part of the name dashboards use).</summary>
         public const string Threads = "custom_process_threads";
 
         /// <summary>Gauge of the soft limit on open file descriptors.</summary>

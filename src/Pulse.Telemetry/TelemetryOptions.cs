@@ -1,6 +1,10 @@
 namespace Pulse.Telemetry;
 
-/// <summary>Settings of the <c>Telemetry</c> configuration section (documented in docs/configuration.md).</summary>
+/// <summary>
+/// Settings of the <c>Telemetry</c> configuration section (documented in docs/configuration.md), which
+/// <c>AddPulseTelemetry()</c> composes the pipeline from. Each part is also the options type of the
+/// extension that adds it to a pipeline of one's own.
+/// </summary>
 public sealed class TelemetryOptions
 {
     /// <summary>Configuration section the options bind to.</summary>
@@ -21,11 +25,11 @@ public sealed class TelemetryOptions
     /// <summary>CloudWatch Embedded Metric Format settings.</summary>
     public EmfOptions Emf { get; set; } = new();
 
-    /// <summary>Further meters to export, e.g. <c>Npgsql</c>. Wildcards as in OpenTelemetry's <c>AddMeter</c>.</summary>
+    /// <summary>Further meters to export, by name. Wildcards as in OpenTelemetry's <c>AddMeter</c>.</summary>
     public IList<string> AdditionalMeters { get; } = [];
 }
 
-/// <summary>Settings of <c>Telemetry:Http</c>.</summary>
+/// <summary>Settings of <c>Telemetry:Http</c>: what the HTTP metrics measure.</summary>
 public sealed class HttpTelemetryOptions
 {
     /// <summary>Upper bounds of the duration histogram's buckets in seconds; defaults to <see cref="PulseMetrics.Http.DefaultDurationBuckets"/>.</summary>
@@ -36,25 +40,55 @@ public sealed class HttpTelemetryOptions
 
     /// <summary>
     /// Paths that are not measured. An entry matches the request path exactly (ignoring case); an entry
-    /// ending in <c>/*</c> matches everything below it. Defaults to the Prometheus path.
+    /// ending in <c>/*</c> matches everything below it. <c>AddPulseTelemetry()</c> defaults it to the
+    /// Prometheus path; on its own it is empty, and an endpoint is kept out of the measurements with
+    /// ASP.NET Core's <c>DisableHttpMetrics()</c> as well.
     /// </summary>
     public IList<string> ExcludedPaths { get; } = [];
+
+    /// <summary>Whether requests carry their request id and trace id as extra tags (set by a per-request EMF exporter).</summary>
+    internal bool TagRequestIdentity { get; set; }
+
+    internal void CopyTo(HttpTelemetryOptions target)
+    {
+        CopyAll(DurationBuckets, target.DurationBuckets);
+        CopyAll(SizeBuckets, target.SizeBuckets);
+        CopyAll(ExcludedPaths, target.ExcludedPaths);
+    }
+
+    internal static void CopyAll<T>(IList<T> source, IList<T> target)
+    {
+        target.Clear();
+        foreach (var item in source)
+        {
+            target.Add(item);
+        }
+    }
 }
 
-/// <summary>Settings of <c>Telemetry:Prometheus</c>.</summary>
+/// <summary>Settings of <c>Telemetry:Prometheus</c>: the exposition on <c>/metrics</c>.</summary>
 public sealed class PrometheusOptions
 {
-    /// <summary>Serve the exposition at all.</summary>
+    /// <summary>Serve the exposition at all (read by <c>AddPulseTelemetry()</c>).</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>Path of the exposition.</summary>
     public string Path { get; set; } = "/metrics";
 
     /// <summary>
-    /// When set, the exposition is served only on this separate management port (on the same interface
-    /// as the service), so that a public load balancer never reaches it.
+    /// When set, the exposition is served only on this separate management port, which serves nothing else,
+    /// so that a public load balancer in front of the service port never reaches it. <c>AddPulseTelemetry()</c>
+    /// also makes the server listen on it (on the same interface as the service); on its own, the application
+    /// listens on it.
     /// </summary>
     public int? Port { get; set; }
+
+    internal void CopyTo(PrometheusOptions target)
+    {
+        target.Enabled = Enabled;
+        target.Path = Path;
+        target.Port = Port;
+    }
 }
 
 /// <summary>Settings of <c>Telemetry:Otlp</c>.</summary>

@@ -10,6 +10,28 @@ public sealed class OtlpExportTests
     [Fact]
     public async Task MetricsArePushedAsOtlpProtobufToTheConfiguredEndpoint()
     {
+        var export = await ExportAsync();
+
+        Assert.Equal("/v1/metrics", export.Path);
+        Assert.Equal("application/x-protobuf", export.ContentType);
+        Assert.True(Contains(export.Body, "pulse-api"), "the resource names the service");
+        Assert.True(Contains(export.Body, "/Welcome"), "the route is an attribute");
+    }
+
+    [Fact]
+    public async Task TheResourcesServiceNameIsOpenTelemetrysOwnSettingBeforeTheEmfServiceName()
+    {
+        var export = await ExportAsync(("OTEL_SERVICE_NAME", "checkout-otel"), (Telemetry.EmfMetrics.ServiceNameVariable, "checkout-emf"));
+        var fallback = await ExportAsync((Telemetry.EmfMetrics.ServiceNameVariable, "checkout-emf"));
+
+        Assert.True(Contains(export.Body, "checkout-otel"), "OTEL_SERVICE_NAME names the service");
+        Assert.False(Contains(export.Body, "checkout-emf"), "the EMF service name gives way to OTEL_SERVICE_NAME");
+        Assert.True(Contains(fallback.Body, "checkout-emf"), "without OpenTelemetry's setting, the EMF service name names it");
+    }
+
+    /// <summary>Runs the service against a stand-in collector until an export carries the request duration.</summary>
+    private static async Task<(string Path, string? ContentType, byte[] Body)> ExportAsync(params (string Key, string Value)[] settings)
+    {
         var received = new ConcurrentQueue<(string Path, string? ContentType, byte[] Body)>();
         var collectorPort = FreePort.Next();
         var collectorBuilder = WebApplication.CreateSlimBuilder();
@@ -27,6 +49,11 @@ public sealed class OtlpExportTests
         await using var factory = new PulseApiFactory()
             .WithSetting("Telemetry:Otlp:Endpoint", $"http://127.0.0.1:{collectorPort}")
             .WithSetting("Telemetry:Otlp:ExportInterval", "00:00:01");
+        foreach (var (key, value) in settings)
+        {
+            factory.WithSetting(key, value);
+        }
+
         var client = factory.CreateClient();
         (await client.GetAsync("/Welcome?name=Otlp")).Dispose();
 
@@ -35,11 +62,7 @@ public sealed class OtlpExportTests
             TimeSpan.FromSeconds(30),
             "an OTLP export carrying the request duration");
 
-        var export = received.First(r => Contains(r.Body, "http_request_duration_seconds"));
-        Assert.Equal("/v1/metrics", export.Path);
-        Assert.Equal("application/x-protobuf", export.ContentType);
-        Assert.True(Contains(export.Body, "pulse-api"), "the resource names the service");
-        Assert.True(Contains(export.Body, "/Welcome"), "the route is an attribute");
+        return received.First(r => Contains(r.Body, "http_request_duration_seconds"));
     }
 
     private static bool Contains(byte[] body, string text) => body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;

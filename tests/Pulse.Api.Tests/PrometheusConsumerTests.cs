@@ -23,7 +23,7 @@ public sealed class PrometheusConsumerTests
     }
 
     [RequiresToolsFact("prometheus")]
-    public async Task PrometheusScrapesTheServiceAndAnswersTheSeedsQueries()
+    public async Task PrometheusScrapesTheServiceAndAnswersTheDocumentedQueries()
     {
         await using var service = LoopbackServer.Start();
         var config = Path.Combine(Directory.CreateTempSubdirectory("pulse-prom-config-").FullName, "prometheus.yml");
@@ -52,7 +52,7 @@ public sealed class PrometheusConsumerTests
             await Wait.UntilAsync(
                 async () => await prometheus.QueryScalarAsync("sum(rate(http_requests_total{status_code=~\"5..\"}[1m]))") > 0,
                 timeout,
-                "the seed's 5xx error rate");
+                "the documented 5xx error rate");
         }
         finally
         {

@@ -16,7 +16,7 @@ public sealed class TelemetryConfigurationTests
         using var metrics = await client.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
-        Assert.DoesNotContain(factory.Services.GetServices<IHostedService>(), s => s is Telemetry.PulseMeterProvider);
+        Assert.Null(factory.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
     }
 
     [Fact]
@@ -94,5 +94,21 @@ public sealed class TelemetryConfigurationTests
         Assert.Equal(HttpStatusCode.NotFound, otherPathOnManagementPort.StatusCode);
         Assert.Equal(1, MetricsScraper.Requests(samples, "GET", "/", 200));
         Assert.DoesNotContain(samples, s => s.Name == "http_requests_total" && s.Labels["endpoint"] is "/metrics" or "unmatched");
+    }
+
+    [Fact]
+    public async Task AHostHeaderNamingTheManagementPortDoesNotReachMetricsOnTheServicePort()
+    {
+        var managementPort = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var server = LoopbackServer.Start(f => f.WithSetting("Telemetry:Prometheus:Port", managementPort));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Host = $"127.0.0.1:{managementPort}";
+        using var spoofed = await server.Client.SendAsync(request);
+        using var management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        using var scrape = await management.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.NotFound, spoofed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Pulse.Telemetry.Hosting;
 
 namespace Pulse.Telemetry.Tests;
 

@@ -1,4 +1,4 @@
-using Pulse.Telemetry.Prometheus;
+using Pulse.Telemetry.Formats.Prometheus;
 
 namespace Pulse.Telemetry.Tests;
 

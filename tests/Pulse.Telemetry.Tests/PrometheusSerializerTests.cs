@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using OpenTelemetry.Metrics;
-using Pulse.Telemetry.Http;
+using Pulse.Telemetry.Schema;
 
 namespace Pulse.Telemetry.Tests;
 
@@ -185,20 +185,20 @@ public sealed class PrometheusSerializerTests
         using var harness = new ScrapeHarness(
             PulseMetrics.AspNetCoreHostingMeterName,
             b => b.AddView(HttpViews.Create(http)));
-        var duration = harness.Meter.CreateHistogram<double>(HttpInstruments.ServerRequestDuration, "s");
+        var duration = harness.Meter.CreateHistogram<double>(HttpTags.ServerRequestDuration, "s");
         duration.Record(0.05, new TagList
         {
-            { HttpInstruments.MethodTag, "GET" }, { HttpInstruments.RouteTag, "/products/{id}" },
-            { HttpInstruments.StatusCodeTag, 200 }, { "url.scheme", "http" },
+            { HttpTags.Method, "GET" }, { HttpTags.Route, "/products/{id}" },
+            { HttpTags.StatusCode, 200 }, { "url.scheme", "http" },
         });
         duration.Record(0.5, new TagList
         {
-            { HttpInstruments.MethodTag, "_OTHER" }, { HttpInstruments.StatusCodeTag, 404 }, { "url.scheme", "http" },
+            { HttpTags.Method, "_OTHER" }, { HttpTags.StatusCode, 404 }, { "url.scheme", "http" },
         });
         duration.Record(2.5, new TagList
         {
-            { HttpInstruments.MethodTag, "GET" }, { HttpInstruments.RouteTag, "/products/{id}" },
-            { HttpInstruments.StatusCodeTag, 500 }, { "error.type", "System.TimeoutException" },
+            { HttpTags.Method, "GET" }, { HttpTags.Route, "/products/{id}" },
+            { HttpTags.StatusCode, 500 }, { "error.type", "System.TimeoutException" },
         });
 
         Assert.Equal(

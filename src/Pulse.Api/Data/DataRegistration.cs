@@ -2,8 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using Pulse.Api.Health;
-using Pulse.Telemetry;
 
 namespace Pulse.Api.Data;
 
@@ -74,13 +74,14 @@ internal static class DataRegistration
                 }
             });
 
-        services.Configure<TelemetryOptions>(telemetry =>
-        {
-            if (!telemetry.AdditionalMeters.Contains(NpgsqlMeterName))
-            {
-                telemetry.AdditionalMeters.Add(NpgsqlMeterName);
-            }
-        });
+        // Npgsql's meter goes out with the service's own metrics whenever telemetry is on (this adds to the
+        // application's MeterProvider and creates none). Its pool-size gauge ends in ".count", which Prometheus
+        // reserves for histograms and summaries (promtool rejects such a gauge): it is renamed.
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics
+            .AddMeter(NpgsqlMeterName)
+            .AddView(instrument => instrument.Meter.Name == NpgsqlMeterName && instrument.Name == "db.client.connection.count"
+                ? new MetricStreamConfiguration { Name = "db.client.connections" }
+                : null));
         return builder;
     }
 

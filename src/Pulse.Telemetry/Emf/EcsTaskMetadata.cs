@@ -10,10 +10,13 @@ namespace Pulse.Telemetry.Emf;
 /// once; when the variable is unset nothing is read, and a failure is logged once and leaves the documents
 /// without these properties.
 /// </summary>
-internal sealed partial class EcsTaskMetadata(IConfiguration configuration, ILogger<EcsTaskMetadata> logger)
+/// <param name="configuration">Where <c>ECS_CONTAINER_METADATA_URI_V4</c> is read.</param>
+/// <param name="logger">Where a failure is told.</param>
+/// <param name="timeout">How long the endpoint may take; <see cref="DefaultTimeout"/> unless a test on a loaded machine needs longer.</param>
+internal sealed partial class EcsTaskMetadata(IConfiguration configuration, ILogger<EcsTaskMetadata> logger, TimeSpan? timeout = null)
 {
     /// <summary>The endpoint answers from the local agent; a slow answer must not hold up start-up for long.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
     private Task<IReadOnlyList<KeyValuePair<string, string>>>? _read;
@@ -40,7 +43,7 @@ internal sealed partial class EcsTaskMetadata(IConfiguration configuration, ILog
         try
         {
             var taskUri = new Uri(baseUri.TrimEnd('/') + "/task", UriKind.Absolute);
-            using var http = new HttpClient { Timeout = Timeout };
+            using var http = new HttpClient { Timeout = timeout ?? DefaultTimeout };
             using var response = await http.GetAsync(taskUri, cancellationToken).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
             using var document = await JsonDocument.ParseAsync(

@@ -1,20 +1,22 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Pulse.Telemetry.Collection;
+using Pulse.Telemetry.Formats.Emf;
 using Pulse.Telemetry.Http;
+using Pulse.Telemetry.Schema;
 
 namespace Pulse.Telemetry.Emf;
 
 /// <summary>
-/// Turns this host's request measurements into EMF documents on stdout. Aggregated mode collects a delta
-/// exponential histogram at every interval boundary of the wall clock and writes per-endpoint and
-/// service-wide documents stamped with the interval's start, so each lands in one CloudWatch period;
-/// PerRequest mode writes one document per request and, per interval, the peak of requests in flight.
-/// The last documents are written in <see cref="StoppedAsync"/>, which the host calls once every hosted
-/// service has stopped, the server included (so whatever the registration order, it has drained its
-/// requests): the partial interval is collected and everything queued is written before the host exits,
-/// and the documents' counts add up to the requests served.
+/// Turns this host's request measurements, and the metrics of the meters listed in <see cref="EmfOptions.Meters"/>,
+/// into EMF documents on stdout. Aggregated mode collects a delta exponential histogram at every interval
+/// boundary of the wall clock and writes per-endpoint and service-wide documents stamped with the interval's
+/// start, so each lands in one CloudWatch period; PerRequest mode writes one document per request and, per
+/// interval, the peak of requests in flight. The last documents are written in <see cref="StoppedAsync"/>, which
+/// the host calls once every hosted service has stopped, the server included (so whatever the registration
+/// order, it has drained its requests): the partial interval is collected and everything queued is written
+/// before the host exits, and the documents' counts add up to the requests served.
 /// </summary>
 internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
 {
@@ -25,7 +27,7 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
     private readonly EmfMode _mode;
     private readonly EmfOutput _output;
     private readonly HostMeterScope _scope;
-    private readonly InFlightRequests _inFlight;
+    private readonly InFlightRequests? _inFlight;
     private readonly EcsTaskMetadata _ecs;
     private readonly TimeProvider _time;
     private readonly ILogger<EmfExporter> _logger;
@@ -34,28 +36,28 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
     private readonly Lock _flushLock = new();
     private readonly Lock _stopLock = new();
 
-    private EmfDocumentWriter? _writer;
-    private EmfHistogramCollector? _collector;
+    private PulseEmfDocuments? _writer;
+    private EmfCollector? _collector;
+    private MetricDocuments? _metrics;
     private EmfRequestListener? _listener;
     private Task _loop = Task.CompletedTask;
     private Task? _stopped;
     private volatile bool _disposed;
 
+    /// <param name="settings">This exporter's options.</param>
+    /// <param name="output">This exporter's way to stdout.</param>
+    /// <param name="scope">This host's instruments.</param>
+    /// <param name="inFlight">Requests in flight, when the HTTP metrics are added; without them no ActiveRequests is written.</param>
+    /// <param name="ecs">The ECS task's identity, added to every document.</param>
+    /// <param name="time">The clock that stamps documents and times the intervals.</param>
+    /// <param name="logger">Where start, drop and flush failures are told.</param>
     public EmfExporter(
-        IOptions<TelemetryOptions> options, EmfOutput output, HostMeterScope scope, InFlightRequests inFlight, EcsTaskMetadata ecs,
+        EmfOptions settings, EmfOutput output, HostMeterScope scope, InFlightRequests? inFlight, EcsTaskMetadata ecs,
         TimeProvider time, ILogger<EmfExporter> logger)
-        : this(options, output, scope, inFlight, ecs, time, logger, mode: null)
     {
-    }
-
-    /// <remarks>A <c>mode</c> other than null overrides <see cref="EmfOptions.Mode"/> (tests run both modes on the same traffic).</remarks>
-    internal EmfExporter(
-        IOptions<TelemetryOptions> options, EmfOutput output, HostMeterScope scope, InFlightRequests inFlight, EcsTaskMetadata ecs,
-        TimeProvider time, ILogger<EmfExporter> logger, EmfMode? mode)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        _settings = options.Value.Emf;
-        _mode = mode ?? _settings.Mode;
+        ArgumentNullException.ThrowIfNull(settings);
+        _settings = settings;
+        _mode = settings.Mode;
         _output = output;
         _scope = scope;
         _inFlight = inFlight;
@@ -67,16 +69,28 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var properties = await _ecs.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
-        _writer = new EmfDocumentWriter(_settings.Namespace, _settings.ServiceName, properties);
-        if (_mode == EmfMode.Aggregated)
+        if (!_settings.Enabled)
         {
-            _collector = new EmfHistogramCollector(_scope);
+            // Added to a pipeline but switched off in its options: nothing is listened to or written.
+            return;
         }
-        else
+
+        var properties = await _ecs.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
+        _writer = new PulseEmfDocuments(_settings.Namespace, _settings.ServiceName, properties);
+        if (_mode == EmfMode.Aggregated || _settings.Meters.Count > 0)
+        {
+            _collector = new EmfCollector(_scope, requestDurations: _mode == EmfMode.Aggregated, _settings.Meters);
+        }
+
+        if (_settings.Meters.Count > 0)
+        {
+            _metrics = new MetricDocuments(new EmfDocumentWriter(_settings.Namespace, properties), _settings.ServiceName, _settings.LatencyFormat);
+        }
+
+        if (_mode == EmfMode.PerRequest)
         {
             // The writer thread formats per-request documents with a writer of its own.
-            var requestWriter = new EmfDocumentWriter(_settings.Namespace, _settings.ServiceName, properties);
+            var requestWriter = new PulseEmfDocuments(_settings.Namespace, _settings.ServiceName, properties);
             _listener = new EmfRequestListener(_scope, _time, request => _output.Enqueue(request, requestWriter));
             _listener.Start();
         }
@@ -142,8 +156,14 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
         }
     }
 
+    /// <summary>Idempotent: the container disposes the exporter once as itself and once as a hosted service.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
         _stopping.Cancel();
         _stopping.Dispose();
@@ -157,65 +177,19 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
         lock (_flushLock)
         {
             var writer = _writer ?? throw new InvalidOperationException("The EMF exporter has not started.");
-            var peak = _inFlight.TakePeak();
-            if (_collector is null)
+            var peak = _inFlight?.TakePeak();
+            var histograms = _collector?.Collect(_metrics is null ? null : _metrics.Add) ?? [];
+            if (_mode == EmfMode.Aggregated)
             {
-                _output.Enqueue(writer.WriteService(intervalStartMs, totals: null, activeRequests: peak, EmfLatency.None));
-                return;
+                writer.WriteInterval(intervalStartMs, histograms, peak, _settings.LatencyFormat, _output.Enqueue);
+            }
+            else if (peak is not null)
+            {
+                _output.Enqueue(writer.WriteService(intervalStartMs, totals: null, activeRequests: peak, EmfValue.None));
             }
 
-            var histograms = _collector.Collect();
-            var service = new LatencyDistribution();
-            long requests = 0, errors = 0, serverErrors = 0;
-            foreach (var endpoint in histograms.GroupBy(h => h.Route ?? PulseMetrics.UnmatchedEndpoint, StringComparer.Ordinal))
-            {
-                var latency = new LatencyDistribution();
-                long endpointErrors = 0, endpointServerErrors = 0;
-                foreach (var histogram in endpoint)
-                {
-                    latency.Merge(histogram.Distribution);
-                    endpointErrors += histogram.StatusCode >= 400 ? histogram.Distribution.Count : 0;
-                    endpointServerErrors += histogram.StatusCode >= 500 ? histogram.Distribution.Count : 0;
-                }
-
-                var totals = new RequestTotals(latency.Count, endpointErrors, endpointServerErrors);
-                var parts = Latency(latency);
-                _output.Enqueue(writer.WriteEndpoint(intervalStartMs, endpoint.Key, totals, parts.Count > 0 ? parts[0] : EmfLatency.None));
-                for (var i = 1; i < parts.Count; i++)
-                {
-                    _output.Enqueue(writer.WriteEndpoint(intervalStartMs, endpoint.Key, totals: null, parts[i]));
-                }
-
-                service.Merge(latency);
-                requests += totals.Requests;
-                errors += totals.Errors;
-                serverErrors += totals.ServerErrors;
-            }
-
-            // Written every interval, traffic or not: alarms on RequestCount or ErrorCount then see a 0, not missing data.
-            var serviceParts = Latency(service);
-            _output.Enqueue(writer.WriteService(
-                intervalStartMs, new RequestTotals(requests, errors, serverErrors), peak, serviceParts.Count > 0 ? serviceParts[0] : EmfLatency.None));
-            for (var i = 1; i < serviceParts.Count; i++)
-            {
-                _output.Enqueue(writer.WriteService(intervalStartMs, totals: null, activeRequests: null, serviceParts[i]));
-            }
+            _metrics?.Write(intervalStartMs, _output.Enqueue);
         }
-    }
-
-    private List<EmfLatency> Latency(LatencyDistribution distribution)
-    {
-        if (distribution.Count == 0)
-        {
-            return [];
-        }
-
-        return _settings.LatencyFormat switch
-        {
-            EmfLatencyFormat.Values => [EmfLatency.Values(distribution.ToPlainValues())],
-            EmfLatencyFormat.StatisticSet => [EmfLatency.StatisticSet(distribution)],
-            _ => [.. distribution.ToChunks().Select(EmfLatency.Distribution)],
-        };
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)

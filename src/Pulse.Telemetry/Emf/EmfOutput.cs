@@ -1,7 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Pulse.Telemetry.Formats.Emf;
+using Pulse.Telemetry.Schema;
 
 namespace Pulse.Telemetry.Emf;
 
@@ -19,8 +20,35 @@ internal sealed class EmfTarget(Func<TextWriter> writer)
 }
 
 /// <summary>
-/// The only thing between EMF and stdout: a bounded queue and one background thread that writes each
-/// document as one line with one write call. Enqueuing never blocks, so neither requests nor flushes ever
+/// The host's counts of EMF documents written and dropped, over every EMF exporter it runs, published as
+/// <see cref="PulseMetrics.Emf.DocumentsWritten"/> and <see cref="PulseMetrics.Emf.DocumentsDropped"/>.
+/// </summary>
+internal sealed class EmfCounters
+{
+    private long _written;
+    private long _dropped;
+
+    public EmfCounters(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(PulseMetrics.EmfMeterName);
+        meter.CreateObservableCounter(PulseMetrics.Emf.DocumentsWritten, () => Written, "{document}", "EMF documents written to stdout.");
+        meter.CreateObservableCounter(
+            PulseMetrics.Emf.DocumentsDropped, () => Dropped, "{document}", "EMF documents dropped because stdout could not keep up.");
+    }
+
+    public long Written => Interlocked.Read(ref _written);
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void CountWritten() => Interlocked.Increment(ref _written);
+
+    public void CountDropped() => Interlocked.Increment(ref _dropped);
+}
+
+/// <summary>
+/// The only thing between an EMF exporter and stdout: a bounded queue and one background thread that writes
+/// each document as one line with one write call. Enqueuing never blocks, so neither requests nor flushes ever
 /// wait on stdout; when stdout stalls long enough to fill the queue, documents are dropped and counted
 /// (<see cref="PulseMetrics.Emf.DocumentsDropped"/>).
 /// </summary>
@@ -28,29 +56,24 @@ internal sealed partial class EmfOutput : IDisposable
 {
     private readonly Channel<EmfEntry> _queue;
     private readonly EmfTarget _target;
+    private readonly EmfCounters _counters;
     private readonly ILogger<EmfOutput> _logger;
     private readonly Thread _thread;
     private long _written;
     private long _dropped;
     private int _dropLogged;
 
-    public EmfOutput(EmfTarget target, IOptions<TelemetryOptions> options, IMeterFactory meterFactory, ILogger<EmfOutput> logger)
+    public EmfOutput(EmfTarget target, int queueCapacity, EmfCounters counters, ILogger<EmfOutput> logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(meterFactory);
         _target = target;
+        _counters = counters;
         _logger = logger;
-        _queue = Channel.CreateBounded<EmfEntry>(new BoundedChannelOptions(options.Value.Emf.QueueCapacity)
+        _queue = Channel.CreateBounded<EmfEntry>(new BoundedChannelOptions(queueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = false,
         });
-
-        var meter = meterFactory.Create(PulseMetrics.EmfMeterName);
-        meter.CreateObservableCounter(PulseMetrics.Emf.DocumentsWritten, () => Written, "{document}", "EMF documents written to stdout.");
-        meter.CreateObservableCounter(
-            PulseMetrics.Emf.DocumentsDropped, () => Dropped, "{document}", "EMF documents dropped because stdout could not keep up.");
 
         // A thread of its own: writing to a stalled stdout blocks, and must not block a thread-pool thread.
         _thread = new Thread(WriteLoop) { IsBackground = true, Name = "Pulse EMF writer" };
@@ -65,7 +88,7 @@ internal sealed partial class EmfOutput : IDisposable
     public void Enqueue(string document) => Enqueue(new EmfEntry(document, default, null, null));
 
     /// <summary>Queues a request to be written by <paramref name="formatter"/> on the writer thread.</summary>
-    public void Enqueue(in RequestSample request, EmfDocumentWriter formatter) => Enqueue(new EmfEntry(null, request, formatter, null));
+    public void Enqueue(in RequestSample request, PulseEmfDocuments formatter) => Enqueue(new EmfEntry(null, request, formatter, null));
 
     /// <summary>Waits until everything queued before this call has been written (or dropped), then flushes the target.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)
@@ -120,6 +143,7 @@ internal sealed partial class EmfOutput : IDisposable
                 {
                     _target.Writer.Write(document);
                     Interlocked.Increment(ref _written);
+                    _counters.CountWritten();
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException)
                 {
@@ -146,6 +170,7 @@ internal sealed partial class EmfOutput : IDisposable
     private void CountDrop(string reason)
     {
         Interlocked.Increment(ref _dropped);
+        _counters.CountDropped();
 
         // Once: when stdout stalls, a log line per drop would only add to what cannot be written.
         if (Interlocked.Exchange(ref _dropLogged, 1) == 0)
@@ -157,5 +182,5 @@ internal sealed partial class EmfOutput : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "An EMF document was dropped because {Reason}. Further drops are only counted in " + PulseMetrics.Emf.DocumentsDropped + ".")]
     private static partial void LogDropped(ILogger logger, string reason);
 
-    private readonly record struct EmfEntry(string? Document, RequestSample Request, EmfDocumentWriter? Formatter, TaskCompletionSource? Drained);
+    private readonly record struct EmfEntry(string? Document, RequestSample Request, PulseEmfDocuments? Formatter, TaskCompletionSource? Drained);
 }

@@ -1,23 +1,19 @@
 using System.Diagnostics.Metrics;
-using Pulse.Telemetry.Http;
+using Pulse.Telemetry.Collection;
+using Pulse.Telemetry.Schema;
 
 namespace Pulse.Telemetry.Emf;
 
 /// <summary>
 /// PerRequest mode: listens to the very measurement ASP.NET Core's hosting layer records for each request
 /// (<c>http.server.request.duration</c>, this host's only), so the latency in a per-request document is
-/// exactly the value Prometheus and Aggregated mode aggregate. The request id and trace id arrive as two
-/// extra tags that <see cref="HttpTelemetryMiddleware"/> adds in this mode only; the Prometheus views keep
-/// only their own tag keys, so the extra tags never reach a Prometheus series.
+/// exactly the value Prometheus and Aggregated mode aggregate. The request id and trace id arrive as the two
+/// extra tags <see cref="HttpTags.RequestId"/> and <see cref="HttpTags.TraceId"/>, which the HTTP metrics
+/// middleware adds only while a per-request EMF exporter is registered; the Prometheus views keep only their
+/// own tag keys, so the extra tags never reach a Prometheus series.
 /// </summary>
 internal sealed class EmfRequestListener : IDisposable
 {
-    /// <summary>Extra tag carrying <c>HttpContext.TraceIdentifier</c>.</summary>
-    public const string RequestIdTag = "pulse.request_id";
-
-    /// <summary>Extra tag carrying the W3C trace id.</summary>
-    public const string TraceIdTag = "pulse.trace_id";
-
     private readonly MeterListener _listener = new();
     private readonly HostMeterScope _scope;
     private readonly TimeProvider _time;
@@ -31,7 +27,7 @@ internal sealed class EmfRequestListener : IDisposable
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == PulseMetrics.AspNetCoreHostingMeterName
-                && instrument.Name == HttpInstruments.ServerRequestDuration
+                && instrument.Name == HttpTags.ServerRequestDuration
                 && !_scope.IsFromOtherHost(instrument))
             {
                 listener.EnableMeasurementEvents(instrument);
@@ -55,25 +51,25 @@ internal sealed class EmfRequestListener : IDisposable
         {
             switch (key)
             {
-                case HttpInstruments.RouteTag:
+                case HttpTags.Route:
                     route = value as string;
                     break;
-                case HttpInstruments.StatusCodeTag when value is int code:
+                case HttpTags.StatusCode when value is int code:
                     status = code;
                     break;
-                case HttpInstruments.MethodTag:
+                case HttpTags.Method:
                     method = value as string;
                     break;
-                case RequestIdTag:
+                case HttpTags.RequestId:
                     requestId = value as string;
                     break;
-                case TraceIdTag:
+                case HttpTags.TraceId:
                     traceId = value as string;
                     break;
             }
         }
 
-        // The same normalization as the Prometheus serializer (ASP.NET Core's own "_OTHER" included), so both agree.
+        // The same normalization as the Prometheus schema (ASP.NET Core's own "_OTHER" included), so both agree.
         method = method is null ? PulseMetrics.OtherMethod : PulseMetrics.NormalizeMethod(method);
         _onRequest(new RequestSample(
             _time.GetUtcNow().ToUnixTimeMilliseconds(), seconds, route ?? PulseMetrics.UnmatchedEndpoint, status, method, requestId, traceId));

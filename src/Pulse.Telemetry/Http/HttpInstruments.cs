@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Pulse.Telemetry.Schema;
 
 namespace Pulse.Telemetry.Http;
 
@@ -10,23 +11,9 @@ namespace Pulse.Telemetry.Http;
 /// </summary>
 internal sealed class HttpInstruments
 {
-    /// <summary>Tag key of the request method, the same key ASP.NET Core's hosting meter uses.</summary>
-    public const string MethodTag = "http.request.method";
-
-    /// <summary>Tag key of the route template, the same key ASP.NET Core's hosting meter uses.</summary>
-    public const string RouteTag = "http.route";
-
-    /// <summary>Tag key of the status code, the same key ASP.NET Core's hosting meter uses.</summary>
-    public const string StatusCodeTag = "http.response.status_code";
-
-    /// <summary>Name of ASP.NET Core's request duration histogram.</summary>
-    public const string ServerRequestDuration = "http.server.request.duration";
-
-    /// <summary>Name of ASP.NET Core's in-flight request counter, replaced by <see cref="PulseMetrics.Http.RequestsInProgress"/>.</summary>
-    public const string ServerActiveRequests = "http.server.active_requests";
-
     public HttpInstruments(IMeterFactory meterFactory, InFlightRequests inFlight)
     {
+        ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(PulseMetrics.HttpMeterName);
         RequestSize = meter.CreateHistogram<long>(
             PulseMetrics.Http.RequestSize, "By", "Size of HTTP request bodies.");
@@ -43,10 +30,10 @@ internal sealed class HttpInstruments
     /// <summary>Records one request's body sizes with the same method and route tags ASP.NET Core uses (no allocation).</summary>
     public void RecordSizes(string method, string? route, long requestBytes, long responseBytes)
     {
-        var tags = new TagList { { MethodTag, PulseMetrics.NormalizeMethod(method) } };
+        var tags = new TagList { { HttpTags.Method, PulseMetrics.NormalizeMethod(method) } };
         if (route is not null)
         {
-            tags.Add(RouteTag, route);
+            tags.Add(HttpTags.Route, route);
         }
 
         RequestSize.Record(requestBytes, tags);

@@ -4,8 +4,8 @@ using System.Globalization;
 namespace Pulse.Telemetry.Process;
 
 /// <summary>
-/// The process families of the seed (client_golang's process collector names plus the seed's
-/// <c>custom_process_*</c> ones). Observed at scrape time; on Linux they read procfs (proc(5)), elsewhere
+/// The process families: client_golang's process collector names, plus <c>custom_process_open_fds</c> and
+/// <c>custom_process_threads</c>. Observed at scrape time; on Linux they read procfs (proc(5)), elsewhere
 /// they fall back to <see cref="System.Diagnostics.Process"/>.
 /// </summary>
 internal sealed class ProcessInstruments

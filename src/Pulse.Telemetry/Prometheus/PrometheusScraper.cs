@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using Pulse.Telemetry.Collection;
+using Pulse.Telemetry.Formats.Prometheus;
+using Pulse.Telemetry.Schema;
 
 namespace Pulse.Telemetry.Prometheus;
 
@@ -15,8 +18,8 @@ internal sealed class PrometheusScraper : IDisposable
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly PullMetricExporter _exporter = new();
-    private readonly PrometheusSerializer _serializer = new();
-    private readonly ExpositionWriter _writer = new();
+    private readonly PrometheusSchema _schema = new();
+    private readonly TextExposition _exposition = new();
     private readonly ScrapeResult?[] _latest = new ScrapeResult?[2];
 
     public PrometheusScraper()
@@ -47,14 +50,15 @@ internal sealed class PrometheusScraper : IDisposable
                 return recent;
             }
 
-            _writer.Reset();
+            _exposition.Begin(openMetrics);
             var collectedAt = Stopwatch.GetTimestamp();
             var collected = _exporter.Pull(CollectTimeout, batch =>
             {
-                _serializer.Write(_writer, batch, openMetrics);
+                _schema.Write(_exposition, batch);
                 return ExportResult.Success;
             });
-            return collected ? _latest[slot] = new ScrapeResult(_writer.WrittenSpan.ToArray(), collectedAt) : null;
+            _exposition.End();
+            return collected ? _latest[slot] = new ScrapeResult(_exposition.Written.ToArray(), collectedAt) : null;
         }
         finally
         {

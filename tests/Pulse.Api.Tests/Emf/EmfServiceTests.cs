@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Pulse.Telemetry;
 using Pulse.Telemetry.Emf;
-using Pulse.Telemetry.Http;
+using Pulse.Telemetry.Hosting;
+using Pulse.Telemetry.Schema;
 using Pulse.Testing;
 using Pulse.Testing.Emf;
 
@@ -47,8 +48,8 @@ public sealed class EmfServiceTests
             EmfStatistics.Sums(aggregated, EmfMetrics.Names.EndpointInvocations, EndpointSet).Keys.Order(StringComparer.Ordinal));
 
         // The extra tags reach the per-request documents and nothing else.
-        Assert.DoesNotContain(EmfRequestListener.RequestIdTag.Replace('.', '_'), scrape, StringComparison.Ordinal);
-        Assert.DoesNotContain(EmfRequestListener.TraceIdTag.Replace('.', '_'), scrape, StringComparison.Ordinal);
+        Assert.DoesNotContain(HttpTags.RequestId.Replace('.', '_'), scrape, StringComparison.Ordinal);
+        Assert.DoesNotContain(HttpTags.TraceId.Replace('.', '_'), scrape, StringComparison.Ordinal);
         Assert.Equal(sent, perRequest.Select(d => d.GetProperty(EmfMetrics.Properties.RequestId).GetString()).Distinct().Count());
         Assert.All(perRequest, d => Assert.Matches("^[0-9a-f]{32}$", d.GetProperty(EmfMetrics.Properties.TraceId).GetString()));
         var error = perRequest.First(d => d.GetProperty(EmfMetrics.Dimensions.Endpoint).GetString() == "/error");
@@ -133,7 +134,7 @@ public sealed class EmfServiceTests
 
         // One document is stuck in the write call, 16 wait in the queue (the last requests are measured just
         // after their responses, hence the wait), the rest are dropped.
-        var output = factory.Services.GetRequiredService<EmfOutput>();
+        var output = factory.Services.GetRequiredKeyedService<EmfOutput>(Microsoft.Extensions.Options.Options.DefaultName);
         await Wait.UntilAsync(() => output.Dropped >= requests - 17, TimeSpan.FromSeconds(10), "every request's document to be queued or dropped");
         var samples = PrometheusText.Parse(await client.GetStringAsync("/metrics"));
         var dropped = PrometheusText.Sum(samples, PulseMetrics.Emf.DocumentsDropped);
@@ -169,7 +170,7 @@ public sealed class EmfServiceTests
     }
 
     [Fact]
-    public async Task NamespaceAndServiceComeFromTheSeedsEnvironmentVariables()
+    public async Task NamespaceAndServiceComeFromTheAwsEmfEnvironmentVariables()
     {
         var stdout = new CapturingWriter();
         await using (var factory = Service(stdout)
@@ -195,7 +196,7 @@ public sealed class EmfServiceTests
         {
             using var client = Start(factory);
             await client.GetAsync("/");
-            Assert.Null(factory.Services.GetService<EmfOutput>());
+            Assert.Null(factory.Services.GetKeyedService<EmfOutput>(Microsoft.Extensions.Options.Options.DefaultName));
         }
 
         Assert.Empty(stdout.Writes);
@@ -213,14 +214,11 @@ public sealed class EmfServiceTests
     }
 
     /// <summary>
-    /// A second exporter in Aggregated mode on the same host, so that both modes see the same requests
-    /// (AddHostedService would not add a second service of the same type).
+    /// A second EMF exporter, in Aggregated mode, on the same host, added as any application adds one to its
+    /// MeterProvider, so that both modes see the same requests.
     /// </summary>
     private static void AlsoAggregated(IServiceCollection services) =>
-        services.AddSingleton<IHostedService>(sp => new EmfExporter(
-            sp.GetRequiredService<IOptions<TelemetryOptions>>(), sp.GetRequiredService<EmfOutput>(), sp.GetRequiredService<HostMeterScope>(),
-            sp.GetRequiredService<InFlightRequests>(), sp.GetRequiredService<EcsTaskMetadata>(), TimeProvider.System,
-            sp.GetRequiredService<ILogger<EmfExporter>>(), EmfMode.Aggregated));
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddPulseEmf("aggregated", emf => emf.Mode = EmfMode.Aggregated));
 
     /// <summary>Per round: 200 on two routes, 400, 500 and an unmatched 404, some of them concurrently.</summary>
     private static async Task<int> SendMixAsync(HttpClient client, int rounds)

@@ -13,7 +13,8 @@ public sealed class EcsTaskMetadataTests
     public async Task TaskArnClusterAndZoneAreReadOnceFromTheMetadataEndpoint()
     {
         using var endpoint = FakeMetadataEndpoint.Start(HttpStatusCode.OK, FakeMetadataEndpoint.TaskJson);
-        var metadata = new EcsTaskMetadata(Configuration(endpoint.BaseUri), new ListLogger<EcsTaskMetadata>());
+        // A generous limit: on a loaded machine the fake endpoint's first answer can take longer than the agent's.
+        var metadata = new EcsTaskMetadata(Configuration(endpoint.BaseUri), new ListLogger<EcsTaskMetadata>(), TimeSpan.FromSeconds(30));
 
         var first = await metadata.GetPropertiesAsync(CancellationToken.None);
         var second = await metadata.GetPropertiesAsync(CancellationToken.None);

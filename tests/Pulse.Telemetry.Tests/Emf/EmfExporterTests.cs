@@ -18,7 +18,7 @@ public sealed class EmfExporterTests
         var start = DateTimeOffset.UtcNow;
 
         // Enough spread to need several Values/Counts objects per metric, over routes, no route and error codes.
-        var durations = LatencyDistributionTests.LogNormalSeconds(count: 6_000, seed: 7);
+        var durations = ExponentialDistributionTests.LogNormalSeconds(count: 6_000, seed: 7);
         (string? Route, int Status)[] kinds = [("/", 200), ("/Welcome", 200), ("/Welcome", 400), ("/error", 500), (null, 404), ("/products/{id}", 200)];
         for (var i = 0; i < durations.Length; i++)
         {
@@ -89,7 +89,7 @@ public sealed class EmfExporterTests
         await using var harness = new EmfHarness(emf => emf.LatencyFormat = format);
         await harness.StartAsync(EmfMode.Aggregated);
         var start = DateTimeOffset.UtcNow;
-        var durations = LatencyDistributionTests.LogNormalSeconds(count: 3_000, seed: 11);
+        var durations = ExponentialDistributionTests.LogNormalSeconds(count: 3_000, seed: 11);
         foreach (var duration in durations)
         {
             harness.Record(duration, "/", 200);

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Pulse.Telemetry.Collection;
 using Pulse.Telemetry.Emf;
 using Pulse.Telemetry.Http;
+using Pulse.Telemetry.Schema;
 using Pulse.Testing.Emf;
 
 namespace Pulse.Telemetry.Tests.Emf;
@@ -22,17 +23,15 @@ internal sealed class EmfHarness : IAsyncDisposable
     {
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         MeterFactory = _services.GetRequiredService<IMeterFactory>();
-        var options = new TelemetryOptions();
-        configure?.Invoke(options.Emf);
-        Options = Microsoft.Extensions.Options.Options.Create(options);
-        Output = new EmfOutput(new EmfTarget(() => Writer), Options, MeterFactory, NullLogger<EmfOutput>.Instance);
+        configure?.Invoke(Settings);
+        Output = new EmfOutput(new EmfTarget(() => Writer), Settings.QueueCapacity, new EmfCounters(MeterFactory), NullLogger<EmfOutput>.Instance);
         Duration = MeterFactory.Create(PulseMetrics.AspNetCoreHostingMeterName)
-            .CreateHistogram<double>(HttpInstruments.ServerRequestDuration, "s");
+            .CreateHistogram<double>(HttpTags.ServerRequestDuration, "s");
     }
 
     public IMeterFactory MeterFactory { get; }
 
-    public IOptions<TelemetryOptions> Options { get; }
+    public EmfOptions Settings { get; } = new();
 
     public CapturingWriter Writer { get; } = new();
 
@@ -44,10 +43,13 @@ internal sealed class EmfHarness : IAsyncDisposable
 
     public async Task<EmfExporter> StartAsync(EmfMode mode, EcsTaskMetadata? ecs = null)
     {
+        var settings = new EmfOptions();
+        Settings.CopyTo(settings);
+        settings.Mode = mode;
         var exporter = new EmfExporter(
-            Options, Output, new HostMeterScope(MeterFactory), InFlight,
+            settings, Output, new HostMeterScope(MeterFactory), InFlight,
             ecs ?? new EcsTaskMetadata(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), NullLogger<EcsTaskMetadata>.Instance),
-            TimeProvider.System, NullLogger<EmfExporter>.Instance, mode);
+            TimeProvider.System, NullLogger<EmfExporter>.Instance);
         await exporter.StartAsync(CancellationToken.None);
         _exporters.Add(exporter);
         return exporter;
@@ -58,24 +60,24 @@ internal sealed class EmfHarness : IAsyncDisposable
     {
         var tags = new TagList
         {
-            { HttpInstruments.MethodTag, method },
+            { HttpTags.Method, method },
             { "url.scheme", "http" },
             { "network.protocol.version", "1.1" },
-            { HttpInstruments.StatusCodeTag, status },
+            { HttpTags.StatusCode, status },
         };
         if (route is not null)
         {
-            tags.Add(HttpInstruments.RouteTag, route);
+            tags.Add(HttpTags.Route, route);
         }
 
         if (requestId is not null)
         {
-            tags.Add(EmfRequestListener.RequestIdTag, requestId);
+            tags.Add(HttpTags.RequestId, requestId);
         }
 
         if (traceId is not null)
         {
-            tags.Add(EmfRequestListener.TraceIdTag, traceId);
+            tags.Add(HttpTags.TraceId, traceId);
         }
 
         Duration.Record(seconds, tags);

@@ -1,5 +1,3 @@
-using Pulse.Telemetry.Emf;
-
 namespace Pulse.Telemetry.Tests.Emf;
 
 public sealed class EmfOptionsValidatorTests
@@ -7,7 +5,7 @@ public sealed class EmfOptionsValidatorTests
     [Fact]
     public void DefaultsAreValid()
     {
-        var result = new EmfOptionsValidator().Validate(null, new TelemetryOptions());
+        var result = new EmfOptionsValidator().Validate(null, new EmfOptions());
 
         Assert.True(result.Succeeded, result.FailureMessage);
     }
@@ -22,7 +20,7 @@ public sealed class EmfOptionsValidatorTests
     {
         var options = new TelemetryOptions { Emf = { FlushInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) } };
 
-        var message = new EmfOptionsValidator().Validate(null, options).FailureMessage;
+        var message = new EmfOptionsValidator().Validate(null, options.Emf).FailureMessage;
 
         Assert.Contains("Telemetry:Emf:FlushInterval must be whole seconds from 00:00:01 to 00:01:00", message, StringComparison.Ordinal);
     }
@@ -36,7 +34,7 @@ public sealed class EmfOptionsValidatorTests
     {
         var options = new TelemetryOptions { Emf = { FlushInterval = TimeSpan.FromSeconds(seconds) } };
 
-        Assert.True(new EmfOptionsValidator().Validate(null, options).Succeeded);
+        Assert.True(new EmfOptionsValidator().Validate(null, options.Emf).Succeeded);
     }
 
     [Theory]
@@ -49,7 +47,7 @@ public sealed class EmfOptionsValidatorTests
     {
         var options = new TelemetryOptions { Emf = { Namespace = @namespace } };
 
-        var message = new EmfOptionsValidator().Validate(null, options).FailureMessage;
+        var message = new EmfOptionsValidator().Validate(null, options.Emf).FailureMessage;
 
         Assert.StartsWith("AWS_EMF_NAMESPACE must be 1 to 256 characters", message, StringComparison.Ordinal);
     }
@@ -59,8 +57,8 @@ public sealed class EmfOptionsValidatorTests
     {
         var options = new TelemetryOptions { Emf = { Namespace = new string('a', 257) } };
 
-        Assert.Contains("AWS_EMF_NAMESPACE", new EmfOptionsValidator().Validate(null, options).FailureMessage, StringComparison.Ordinal);
-        Assert.True(new EmfOptionsValidator().Validate(null, new TelemetryOptions { Emf = { Namespace = new string('a', 256) } }).Succeeded);
+        Assert.Contains("AWS_EMF_NAMESPACE", new EmfOptionsValidator().Validate(null, options.Emf).FailureMessage, StringComparison.Ordinal);
+        Assert.True(new EmfOptionsValidator().Validate(null, new EmfOptions { Namespace = new string('a', 256) }).Succeeded);
     }
 
     [Theory]
@@ -72,7 +70,7 @@ public sealed class EmfOptionsValidatorTests
     {
         var options = new TelemetryOptions { Emf = { ServiceName = service } };
 
-        var message = new EmfOptionsValidator().Validate(null, options).FailureMessage;
+        var message = new EmfOptionsValidator().Validate(null, options.Emf).FailureMessage;
 
         Assert.StartsWith("AWS_EMF_SERVICE_NAME must be 1 to 1024 printable ASCII characters", message, StringComparison.Ordinal);
     }
@@ -82,7 +80,7 @@ public sealed class EmfOptionsValidatorTests
     {
         var options = new TelemetryOptions { Emf = { QueueCapacity = 1, Mode = (EmfMode)7, LatencyFormat = (EmfLatencyFormat)9 } };
 
-        var message = new EmfOptionsValidator().Validate(null, options).FailureMessage;
+        var message = new EmfOptionsValidator().Validate(null, options.Emf).FailureMessage;
 
         Assert.Contains("Telemetry:Emf:QueueCapacity must be between 16 and 1000000 (got 1)", message, StringComparison.Ordinal);
         Assert.Contains("Telemetry:Emf:Mode must be Aggregated or PerRequest", message, StringComparison.Ordinal);
@@ -94,6 +92,16 @@ public sealed class EmfOptionsValidatorTests
     {
         var options = new TelemetryOptions { Emf = { Enabled = false, Namespace = "bad namespace", FlushInterval = TimeSpan.Zero } };
 
-        Assert.True(new EmfOptionsValidator().Validate(null, options).Succeeded);
+        Assert.True(new EmfOptionsValidator().Validate(null, options.Emf).Succeeded);
+    }
+
+    [Fact]
+    public void ABlankMeterNameIsRejectedNamingItsPlace()
+    {
+        var options = new EmfOptions { Meters = { "Shop.Orders", " " } };
+
+        var message = new EmfOptionsValidator().Validate(null, options).FailureMessage;
+
+        Assert.Contains("Telemetry:Emf:Meters:1 must name a meter", message, StringComparison.Ordinal);
     }
 }

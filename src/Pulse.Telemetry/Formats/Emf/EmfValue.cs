@@ -1,18 +1,20 @@
 using System.Text.Json;
 
-namespace Pulse.Telemetry.Emf;
+namespace Pulse.Telemetry.Formats.Emf;
 
-/// <summary>The value of <c>RequestLatencyMs</c> in one document, in one of the forms of EMF rules §6.</summary>
-internal readonly struct EmfLatency
+/// <summary>The value of one metric in one document, in one of the forms of EMF rules §6.</summary>
+internal readonly struct EmfValue
 {
     private readonly Kind _kind;
     private readonly double _number;
     private readonly DistributionChunk? _chunk;
     private readonly double[]? _values;
-    private readonly LatencyDistribution? _statistics;
+    private readonly ExponentialDistribution? _statistics;
+    private readonly double _factor;
 
-    private EmfLatency(Kind kind, double number = 0, DistributionChunk? chunk = null, double[]? values = null, LatencyDistribution? statistics = null)
+    private EmfValue(Kind kind, double number = 0, DistributionChunk? chunk = null, double[]? values = null, ExponentialDistribution? statistics = null, double factor = 1)
     {
+        _factor = factor;
         _kind = kind;
         _number = number;
         _chunk = chunk;
@@ -29,8 +31,8 @@ internal readonly struct EmfLatency
         StatisticSet,
     }
 
-    /// <summary>No latency in this document.</summary>
-    public static EmfLatency None => default;
+    /// <summary>No value in this document.</summary>
+    public static EmfValue None => default;
 
     /// <summary>
     /// False for <see cref="None"/> and for anything holding a non-finite number: NaN and infinities are not
@@ -47,17 +49,17 @@ internal readonly struct EmfLatency
         _ => false,
     };
 
-    /// <summary>A single sample in milliseconds (PerRequest mode).</summary>
-    public static EmfLatency Number(double milliseconds) => new(Kind.Number, number: milliseconds);
+    /// <summary>A single number.</summary>
+    public static EmfValue Number(double value) => new(Kind.Number, number: value);
 
     /// <summary>One Values/Counts object of a split distribution.</summary>
-    public static EmfLatency Distribution(DistributionChunk chunk) => new(Kind.Distribution, chunk: chunk);
+    public static EmfValue Distribution(DistributionChunk chunk) => new(Kind.Distribution, chunk: chunk);
 
     /// <summary>A plain array of at most 100 numbers, the only array form the published spec lists.</summary>
-    public static EmfLatency Values(double[] values) => new(Kind.Values, values: values);
+    public static EmfValue Values(double[] values) => new(Kind.Values, values: values);
 
-    /// <summary>Count, sum, min and max without values.</summary>
-    public static EmfLatency StatisticSet(LatencyDistribution distribution) => new(Kind.StatisticSet, statistics: distribution);
+    /// <summary>Count, sum, min and max without values, the numbers multiplied by <paramref name="factor"/> (a unit change).</summary>
+    public static EmfValue StatisticSet(ExponentialDistribution distribution, double factor) => new(Kind.StatisticSet, statistics: distribution, factor: factor);
 
     public void Write(Utf8JsonWriter json, string name)
     {
@@ -108,10 +110,10 @@ internal readonly struct EmfLatency
 
             case Kind.StatisticSet:
                 json.WriteStartObject(name);
-                json.WriteNumber("Max", LatencyDistribution.ToMilliseconds(_statistics!.Max));
-                json.WriteNumber("Min", LatencyDistribution.ToMilliseconds(_statistics.Min));
+                json.WriteNumber("Max", _statistics!.Max * _factor);
+                json.WriteNumber("Min", _statistics.Min * _factor);
                 json.WriteNumber("Count", _statistics.Count);
-                json.WriteNumber("Sum", LatencyDistribution.ToMilliseconds(_statistics.Sum));
+                json.WriteNumber("Sum", _statistics.Sum * _factor);
                 json.WriteEndObject();
                 break;
         }

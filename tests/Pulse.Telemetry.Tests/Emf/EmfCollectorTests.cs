@@ -1,14 +1,15 @@
+using Pulse.Telemetry.Collection;
 using Pulse.Telemetry.Emf;
 
 namespace Pulse.Telemetry.Tests.Emf;
 
-public sealed class EmfHistogramCollectorTests
+public sealed class EmfCollectorTests
 {
     [Fact]
     public async Task EachCollectionHoldsOnlyWhatWasRecordedSinceThePreviousOne()
     {
         await using var harness = new EmfHarness();
-        using var collector = new EmfHistogramCollector(new HostMeterScope(harness.MeterFactory));
+        using var collector = new EmfCollector(new HostMeterScope(harness.MeterFactory), requestDurations: true, []);
 
         harness.Record(0.010, "/a", 200);
         harness.Record(0.020, "/a", 200);
@@ -29,7 +30,7 @@ public sealed class EmfHistogramCollectorTests
     public async Task DurationsFromMicrosecondsToAnHourKeepScaleFiveIntervalAfterInterval()
     {
         await using var harness = new EmfHarness();
-        using var collector = new EmfHistogramCollector(new HostMeterScope(harness.MeterFactory));
+        using var collector = new EmfCollector(new HostMeterScope(harness.MeterFactory), requestDurations: true, []);
 
         for (var interval = 0; interval < 3; interval++)
         {
@@ -40,7 +41,7 @@ public sealed class EmfHistogramCollectorTests
             }
 
             var histogram = Assert.Single(collector.Collect()).Distribution;
-            Assert.Equal(EmfHistogramCollector.MaxScale, histogram.Scale);
+            Assert.Equal(EmfCollector.MaxScale, histogram.Scale);
             Assert.Equal(2e-6, histogram.Min);
         }
     }
@@ -49,7 +50,7 @@ public sealed class EmfHistogramCollectorTests
     public async Task RequestsWithoutARouteHaveANullRoute()
     {
         await using var harness = new EmfHarness();
-        using var collector = new EmfHistogramCollector(new HostMeterScope(harness.MeterFactory));
+        using var collector = new EmfCollector(new HostMeterScope(harness.MeterFactory), requestDurations: true, []);
 
         harness.Record(0.001, route: null, 404);
 
@@ -63,7 +64,7 @@ public sealed class EmfHistogramCollectorTests
     {
         await using var ours = new EmfHarness();
         await using var theirs = new EmfHarness();
-        using var collector = new EmfHistogramCollector(new HostMeterScope(ours.MeterFactory));
+        using var collector = new EmfCollector(new HostMeterScope(ours.MeterFactory), requestDurations: true, []);
 
         theirs.Record(0.5, "/theirs", 200);
         ours.Record(0.25, "/ours", 200);

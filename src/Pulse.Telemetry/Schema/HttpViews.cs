@@ -1,25 +1,26 @@
 using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 
-namespace Pulse.Telemetry.Http;
+namespace Pulse.Telemetry.Schema;
 
 /// <summary>
 /// Views that shape the HTTP streams. ASP.NET Core's single <c>http.server.request.duration</c>
 /// measurement per request is aggregated once, by method, endpoint and status code; the Prometheus
 /// exposition derives both <c>http_request_duration_seconds</c> (status codes merged) and
-/// <c>http_requests_total</c> (the counts) from that one stream.
+/// <c>http_requests_total</c> (the counts) from that one stream (see <see cref="PrometheusSchema"/>).
 /// </summary>
 internal static class HttpViews
 {
     public static Func<Instrument, MetricStreamConfiguration?> Create(HttpTelemetryOptions options)
     {
-        string[] byStatus = [HttpInstruments.MethodTag, HttpInstruments.RouteTag, HttpInstruments.StatusCodeTag];
-        var durationBounds = options.DurationBuckets.ToArray();
-        var sizeBounds = options.SizeBuckets.ToArray();
+        ArgumentNullException.ThrowIfNull(options);
+        string[] byStatus = [HttpTags.Method, HttpTags.Route, HttpTags.StatusCode];
+        var durationBounds = options.DurationBuckets.Count > 0 ? options.DurationBuckets.ToArray() : [.. PulseMetrics.Http.DefaultDurationBuckets];
+        var sizeBounds = options.SizeBuckets.Count > 0 ? options.SizeBuckets.ToArray() : [.. PulseMetrics.Http.DefaultSizeBuckets];
 
         return instrument => (instrument.Meter.Name, instrument.Name) switch
         {
-            (PulseMetrics.AspNetCoreHostingMeterName, HttpInstruments.ServerRequestDuration) => new ExplicitBucketHistogramConfiguration
+            (PulseMetrics.AspNetCoreHostingMeterName, HttpTags.ServerRequestDuration) => new ExplicitBucketHistogramConfiguration
             {
                 Name = PulseMetrics.Http.RequestDuration,
                 Description = "Duration of HTTP requests in seconds.",
@@ -29,7 +30,7 @@ internal static class HttpViews
             },
 
             // Replaced by PulseMetrics.Http.RequestsInProgress, which also tracks the peak for EMF.
-            (PulseMetrics.AspNetCoreHostingMeterName, HttpInstruments.ServerActiveRequests) => MetricStreamConfiguration.Drop,
+            (PulseMetrics.AspNetCoreHostingMeterName, HttpTags.ServerActiveRequests) => MetricStreamConfiguration.Drop,
 
             // No TagKeys: the middleware records exactly method and route, and the SDK's unfiltered path is cheaper.
             (PulseMetrics.HttpMeterName, PulseMetrics.Http.RequestSize or PulseMetrics.Http.ResponseSize) => new ExplicitBucketHistogramConfiguration

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pulse.Telemetry.Prometheus;
+namespace Pulse.Telemetry.Formats.Prometheus;
 
 /// <summary>
 /// Turns OpenTelemetry instrument names, units and attribute keys into Prometheus names, following the

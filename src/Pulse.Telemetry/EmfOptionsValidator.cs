@@ -2,26 +2,32 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
-namespace Pulse.Telemetry.Emf;
+namespace Pulse.Telemetry;
 
 /// <summary>
 /// Rejects EMF settings that CloudWatch would refuse or that would break the one-interval-per-period rule;
 /// each message names the setting (or environment variable).
 /// </summary>
-internal sealed partial class EmfOptionsValidator : IValidateOptions<TelemetryOptions>
+internal sealed partial class EmfOptionsValidator : IValidateOptions<EmfOptions>
 {
     public const int MinQueueCapacity = 16;
     public const int MaxQueueCapacity = 1_000_000;
 
-    public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
+    public ValidateOptionsResult Validate(string? name, EmfOptions options)
     {
-        var emf = options.Emf;
-        if (!options.Enabled || !emf.Enabled)
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Enabled)
         {
             return ValidateOptionsResult.Success;
         }
 
         var failures = new List<string>();
+        Check(failures, options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static void Check(List<string> failures, EmfOptions emf)
+    {
         if (!Enum.IsDefined(emf.Mode))
         {
             failures.Add(Invariant($"Telemetry:Emf:Mode must be Aggregated or PerRequest (got {emf.Mode})."));
@@ -41,12 +47,20 @@ internal sealed partial class EmfOptionsValidator : IValidateOptions<TelemetryOp
                 $"Telemetry:Emf:FlushInterval must be whole seconds from 00:00:01 to 00:01:00 that divide a minute (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 s) (got {interval})."));
         }
 
+        for (var i = 0; i < emf.Meters.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(emf.Meters[i]))
+            {
+                failures.Add(Invariant($"Telemetry:Emf:Meters:{i} must name a meter (got '{emf.Meters[i]}')."));
+            }
+        }
+
         if (emf.QueueCapacity is < MinQueueCapacity or > MaxQueueCapacity)
         {
             failures.Add(Invariant($"Telemetry:Emf:QueueCapacity must be between {MinQueueCapacity} and {MaxQueueCapacity} (got {emf.QueueCapacity})."));
         }
 
-        // The awslabs EMF libraries' namespace rule (rules file §3); CloudWatch reserves the AWS/ prefix.
+        // The awslabs EMF libraries' namespace rule (EMF rules §3); CloudWatch reserves the AWS/ prefix.
         if (string.IsNullOrEmpty(emf.Namespace) || emf.Namespace.Length > 256 || !NamespacePattern().IsMatch(emf.Namespace)
             || emf.Namespace.StartsWith("AWS/", StringComparison.Ordinal))
         {
@@ -54,14 +68,12 @@ internal sealed partial class EmfOptionsValidator : IValidateOptions<TelemetryOp
                 $"{EmfMetrics.NamespaceVariable} must be 1 to 256 characters of letters, digits and . _ # : / - and must not start with 'AWS/' (got '{emf.Namespace}').");
         }
 
-        // A dimension value: a non-blank string of at most 1024 characters (rules file §4), printable ASCII as
+        // A dimension value: a non-blank string of at most 1024 characters (EMF rules §4), printable ASCII as
         // the awslabs libraries require.
         if (string.IsNullOrWhiteSpace(emf.ServiceName) || emf.ServiceName.Length > 1024 || !emf.ServiceName.All(c => c is >= ' ' and <= '~'))
         {
             failures.Add($"{EmfMetrics.ServiceNameVariable} must be 1 to 1024 printable ASCII characters, not all blank (got '{emf.ServiceName}').");
         }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     [GeneratedRegex("^[a-zA-Z0-9._#:/-]+$", RegexOptions.CultureInvariant)]

@@ -1,20 +1,21 @@
 using System.Globalization;
 using OpenTelemetry.Metrics;
 
-namespace Pulse.Telemetry.Emf;
+namespace Pulse.Telemetry.Formats.Emf;
 
 /// <summary>
-/// A base-2 exponential histogram of request durations in seconds (OpenTelemetry data model: bucket
+/// A base-2 exponential histogram (OpenTelemetry data model: bucket
 /// <c>i</c> holds values in <c>(base^i, base^(i+1)]</c> with <c>base = 2^(2^-scale)</c>), with exact count,
 /// sum, min and max. Histograms of different scales merge at the coarser scale, where bucket <c>i</c> becomes
 /// bucket <c>i &gt;&gt; (scale difference)</c>.
 /// </summary>
-internal sealed class LatencyDistribution
+internal sealed class ExponentialDistribution
 {
     /// <summary>The most values one metric object may hold (EMF rules §6, awsemfexporter's split threshold).</summary>
     public const int MaxValuesPerObject = 100;
 
-    private const double MillisecondsPerSecond = 1000.0;
+    /// <summary>The factor that writes a distribution recorded in seconds in milliseconds.</summary>
+    public const double MillisecondsPerSecond = 1000.0;
 
     private Dictionary<int, long> _buckets = [];
 
@@ -24,21 +25,21 @@ internal sealed class LatencyDistribution
 
     public long Count { get; private set; }
 
-    /// <summary>Sum of the recorded durations in seconds.</summary>
+    /// <summary>Sum of the recorded values.</summary>
     public double Sum { get; private set; }
 
-    /// <summary>Smallest recorded duration in seconds.</summary>
+    /// <summary>Smallest recorded value.</summary>
     public double Min { get; private set; } = double.PositiveInfinity;
 
-    /// <summary>Largest recorded duration in seconds.</summary>
+    /// <summary>Largest recorded value.</summary>
     public double Max { get; private set; } = double.NegativeInfinity;
 
     public int NonEmptyBucketCount => _buckets.Count + (ZeroCount > 0 ? 1 : 0);
 
-    public static LatencyDistribution From(in MetricPoint point)
+    public static ExponentialDistribution From(in MetricPoint point)
     {
         var data = point.GetExponentialHistogramData();
-        var distribution = new LatencyDistribution
+        var distribution = new ExponentialDistribution
         {
             Scale = data.Scale,
             ZeroCount = data.ZeroCount,
@@ -66,10 +67,10 @@ internal sealed class LatencyDistribution
     }
 
     /// <summary>Builds a distribution from raw buckets (tests and benchmarks).</summary>
-    public static LatencyDistribution FromBuckets(int scale, IReadOnlyDictionary<int, long> buckets, long zeroCount, double sum, double min, double max)
+    public static ExponentialDistribution FromBuckets(int scale, IReadOnlyDictionary<int, long> buckets, long zeroCount, double sum, double min, double max)
     {
         ArgumentNullException.ThrowIfNull(buckets);
-        var distribution = new LatencyDistribution { Scale = scale, ZeroCount = zeroCount, Sum = sum, Min = min, Max = max };
+        var distribution = new ExponentialDistribution { Scale = scale, ZeroCount = zeroCount, Sum = sum, Min = min, Max = max };
         foreach (var (index, count) in buckets)
         {
             if (count != 0)
@@ -83,7 +84,7 @@ internal sealed class LatencyDistribution
     }
 
     /// <summary>Adds <paramref name="other"/> into this distribution, downscaling whichever is finer.</summary>
-    public void Merge(LatencyDistribution other)
+    public void Merge(ExponentialDistribution other)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (other.Count == 0)
@@ -122,14 +123,14 @@ internal sealed class LatencyDistribution
     }
 
     /// <summary>
-    /// The distribution as Values/Counts objects of at most <see cref="MaxValuesPerObject"/> values each, in
-    /// milliseconds, the way awsemfexporter splits an exponential histogram (datapoint.go, EMF rules §6): values
+    /// The distribution as Values/Counts objects of at most <see cref="MaxValuesPerObject"/> values each, every
+    /// number multiplied by <paramref name="factor"/> (a unit change), the way awsemfexporter splits an exponential histogram (datapoint.go, EMF rules §6): values
     /// from the highest bucket down, the zero bucket as 0, empty buckets skipped; each object's Count is its own
     /// buckets' total; Sum only on the first; the true Max on the first and the true Min on the last, the other
     /// bounds being the object's outermost bucket boundaries. Across the objects Count, Sum, Min and Max are
-    /// exactly those of the recorded durations.
+    /// exactly those of the recorded values.
     /// </summary>
-    public IReadOnlyList<DistributionChunk> ToChunks()
+    public IReadOnlyList<DistributionChunk> ToChunks(double factor)
     {
         var buckets = SortedDescending();
         var chunks = new List<DistributionChunk>((buckets.Count + MaxValuesPerObject - 1) / MaxValuesPerObject);
@@ -142,7 +143,7 @@ internal sealed class LatencyDistribution
             for (var i = 0; i < length; i++)
             {
                 var (index, bucketCount, isZero) = buckets[start + i];
-                values[i] = ToMilliseconds(isZero ? 0 : Representative(index));
+                values[i] = (isZero ? 0 : Representative(index)) * factor;
                 counts[i] = bucketCount;
                 count += bucketCount;
             }
@@ -153,18 +154,18 @@ internal sealed class LatencyDistribution
             var lowest = buckets[start + length - 1];
             var max = first ? Max : Math.Min(Max, highest.IsZero ? 0 : UpperBound(highest.Index));
             var min = last ? Min : Math.Max(Min, lowest.IsZero ? 0 : LowerBound(lowest.Index));
-            chunks.Add(new DistributionChunk(values, counts, count, first ? ToMilliseconds(Sum) : 0, ToMilliseconds(min), ToMilliseconds(max)));
+            chunks.Add(new DistributionChunk(values, counts, count, first ? Sum * factor : 0, min * factor, max * factor));
         }
 
         return chunks;
     }
 
     /// <summary>
-    /// At most <see cref="MaxValuesPerObject"/> plain values in milliseconds (the spec-listed array form, one
-    /// sample per element): every recorded duration's bucket value when there are that few, otherwise the
+    /// At most <see cref="MaxValuesPerObject"/> plain values, multiplied by <paramref name="factor"/> (the
+    /// spec-listed array form, one sample per element): every recorded value's bucket value when there are that few, otherwise the
     /// values at evenly spread ranks, so that percentiles keep within one percentile point plus a bucket.
     /// </summary>
-    public double[] ToPlainValues()
+    public double[] ToPlainValues(double factor)
     {
         var ascending = SortedDescending();
         ascending.Reverse();
@@ -184,19 +185,17 @@ internal sealed class LatencyDistribution
             }
 
             var (index, _, isZero) = ascending[bucket];
-            values[k] = ToMilliseconds(isZero ? 0 : Representative(index));
+            values[k] = (isZero ? 0 : Representative(index)) * factor;
         }
 
         return values;
     }
 
-    /// <summary>Lower boundary of bucket <paramref name="index"/> in seconds: <c>base^index</c>.</summary>
+    /// <summary>Lower boundary of bucket <paramref name="index"/> <c>base^index</c>.</summary>
     public double LowerBound(int index) => Math.Pow(2, Math.ScaleB(index, -Scale));
 
-    /// <summary>Upper boundary of bucket <paramref name="index"/> in seconds: <c>base^(index+1)</c>.</summary>
+    /// <summary>Upper boundary of bucket <paramref name="index"/> <c>base^(index+1)</c>.</summary>
     public double UpperBound(int index) => Math.Pow(2, Math.ScaleB(index + 1, -Scale));
-
-    public static double ToMilliseconds(double seconds) => seconds * MillisecondsPerSecond;
 
     /// <summary>
     /// The bucket's midpoint (EMF rules §6), kept within the recorded min and max (which only moves it closer

@@ -1,15 +1,16 @@
 using OpenTelemetry.Metrics;
+using Pulse.Telemetry.Formats.Prometheus;
 
-namespace Pulse.Telemetry.Prometheus;
+namespace Pulse.Telemetry.Schema;
 
 /// <summary>How one OpenTelemetry metric stream is written as a Prometheus metric family.</summary>
-internal sealed class MetricFamily
+internal sealed class PrometheusFamily
 {
     private static readonly Dictionary<string, string> LabelNames = new(StringComparer.Ordinal)
     {
-        [Http.HttpInstruments.MethodTag] = PulseMetrics.Labels.Method,
-        [Http.HttpInstruments.RouteTag] = PulseMetrics.Labels.Endpoint,
-        [Http.HttpInstruments.StatusCodeTag] = PulseMetrics.Labels.StatusCode,
+        [HttpTags.Method] = PulseMetrics.Labels.Method,
+        [HttpTags.Route] = PulseMetrics.Labels.Endpoint,
+        [HttpTags.StatusCode] = PulseMetrics.Labels.StatusCode,
     };
 
     private static readonly HashSet<string> HttpFamilies = new(StringComparer.Ordinal)
@@ -22,7 +23,7 @@ internal sealed class MetricFamily
     /// <summary>
     /// Runtime instruments published as ObservableCounter although their value goes down as well as up
     /// (the semantic conventions define both as UpDownCounter). As counters, <c>rate()</c> would read
-    /// every decrease as a reset, so they are exported as gauges. Names as renamed by <see cref="RenameViews"/>.
+    /// every decrease as a reset, so they are exported as gauges. Names as renamed by <see cref="RuntimeViews"/>.
     /// </summary>
     private static readonly HashSet<string> NonMonotonicCounters = new(StringComparer.Ordinal)
     {
@@ -30,9 +31,9 @@ internal sealed class MetricFamily
         "dotnet.thread_pool.queue.length",
     };
 
-    private MetricFamily(string baseName, FamilyKind kind, string help, string unit, bool isHttp)
+    private PrometheusFamily(string name, FamilyKind kind, string help, string unit, bool isHttp)
     {
-        BaseName = baseName;
+        Name = name;
         Kind = kind;
         Help = help;
         Unit = unit;
@@ -43,7 +44,7 @@ internal sealed class MetricFamily
     /// <c>http_requests_total</c>: not a stream of its own but the counts of the request duration stream
     /// (see <see cref="FamilyKind.HttpRequests"/>).
     /// </summary>
-    public static MetricFamily HttpRequestsTotal { get; } = new(
+    public static PrometheusFamily HttpRequestsTotal { get; } = new(
         PulseMetrics.Http.RequestsTotal[..^"_total".Length],
         FamilyKind.Counter,
         "Total HTTP requests by method, endpoint and status code.",
@@ -51,7 +52,7 @@ internal sealed class MetricFamily
         isHttp: true);
 
     /// <summary>Family name without the <c>_total</c> a counter's samples carry.</summary>
-    public string BaseName { get; }
+    public string Name { get; }
 
     public FamilyKind Kind { get; }
 
@@ -66,8 +67,17 @@ internal sealed class MetricFamily
     /// </summary>
     public bool IsHttp { get; }
 
-    public static MetricFamily Describe(Metric metric)
+    /// <summary>The exposition type of the family (histogram for the derived HTTP request families' first).</summary>
+    public FamilyType Type => Kind switch
     {
+        FamilyKind.Counter => FamilyType.Counter,
+        FamilyKind.Histogram or FamilyKind.HttpRequests => FamilyType.Histogram,
+        _ => FamilyType.Gauge,
+    };
+
+    public static PrometheusFamily Describe(Metric metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
         var kind = metric.MetricType switch
         {
             MetricType.LongSum or MetricType.DoubleSum when NonMonotonicCounters.Contains(metric.Name) => FamilyKind.Gauge,
@@ -79,7 +89,7 @@ internal sealed class MetricFamily
             MetricType.Histogram when metric.Name == PulseMetrics.Http.RequestDuration => FamilyKind.HttpRequests,
             MetricType.Histogram => FamilyKind.Histogram,
 
-            // Exponential histograms feed the EMF exporter; the text formats cannot carry them.
+            // The text formats cannot carry exponential histograms.
             _ => FamilyKind.Skip,
         };
 
@@ -93,9 +103,10 @@ internal sealed class MetricFamily
             unitWord = string.Empty;
         }
 
-        return new MetricFamily(baseName, kind, metric.Description ?? string.Empty, unitWord, HttpFamilies.Contains(name));
+        return new PrometheusFamily(baseName, kind, metric.Description ?? string.Empty, unitWord, HttpFamilies.Contains(name));
     }
 
+    /// <summary>The label name of an attribute: Pulse's names for the HTTP tags, the sanitized key otherwise.</summary>
     public static string LabelName(string key) =>
         LabelNames.TryGetValue(key, out var name) ? name : PrometheusNaming.LabelName(key);
 }

@@ -1,18 +1,19 @@
 using System.Text.Json;
-using Pulse.Telemetry.Emf;
+using Pulse.Telemetry.Formats.Emf;
+using Pulse.Telemetry.Schema;
 using Pulse.Testing;
 using Pulse.Testing.Emf;
 
 namespace Pulse.Telemetry.Tests.Emf;
 
-public sealed class EmfDocumentWriterTests
+public sealed class PulseEmfDocumentsTests
 {
     private static readonly KeyValuePair<string, string>[] Ecs = [new("TaskArn", "arn:aws:ecs:eu-central-1:123456789012:task/pulse/abc")];
 
     [Fact]
     public void APerRequestDocumentIsExactlyOneLineWithBothDimensionSets()
     {
-        var writer = new EmfDocumentWriter("Pulse/App", "pulse-api", Ecs);
+        var writer = new PulseEmfDocuments("Pulse/App", "pulse-api", Ecs);
 
         var line = writer.WriteRequest(new RequestSample(1_700_000_000_123, 0.0125, "/Welcome", 503, "GET", "0HN:00000001", "4bf92f3577b34da6a3ce929d0e0e4736"));
 
@@ -29,10 +30,10 @@ public sealed class EmfDocumentWriterTests
     [Fact]
     public void AnEndpointDocumentCarriesOneValuesCountsObject()
     {
-        var writer = new EmfDocumentWriter("Pulse/App", "pulse-api", []);
+        var writer = new PulseEmfDocuments("Pulse/App", "pulse-api", []);
         var chunk = new DistributionChunk([2.5, 0], [3, 1], 4, 7.25, 0, 2.75);
 
-        var line = writer.WriteEndpoint(1_700_000_040_000, "/products/{id}", new RequestTotals(4, 1, 0), EmfLatency.Distribution(chunk));
+        var line = writer.WriteEndpoint(1_700_000_040_000, "/products/{id}", new RequestTotals(4, 1, 0), EmfValue.Distribution(chunk));
 
         Assert.Equal(
             """{"_aws":{"Timestamp":1700000040000,"CloudWatchMetrics":[""" +
@@ -45,7 +46,7 @@ public sealed class EmfDocumentWriterTests
     [Fact]
     public void NonFiniteLatencyIsLeftOutWithItsDefinition()
     {
-        var writer = new EmfDocumentWriter("Pulse/App", "pulse-api", []);
+        var writer = new PulseEmfDocuments("Pulse/App", "pulse-api", []);
 
         var line = writer.WriteRequest(new RequestSample(1_700_000_000_000, double.NaN, "/", 200, "GET", null, null));
 
@@ -60,14 +61,14 @@ public sealed class EmfDocumentWriterTests
     {
         const string service = """pulse "api" \ edge""";
         const string endpoint = "/caf\u00e9/\"quoted\"/back\\slash/\u65e5\u672c/{id}/\U0001F600";
-        var writer = new EmfDocumentWriter("Pulse/App", service, [new("Cluster", "cl\u00fcster \"x\"")]);
+        var writer = new PulseEmfDocuments("Pulse/App", service, [new("Cluster", "cl\u00fcster \"x\"")]);
         var now = DateTimeOffset.UtcNow;
 
         string[] lines =
         [
             writer.WriteRequest(new RequestSample(now.ToUnixTimeMilliseconds(), 0.001, endpoint, 200, "GET", "id\"1\\", null)),
-            writer.WriteEndpoint(now.ToUnixTimeMilliseconds(), endpoint, new RequestTotals(1, 0, 0), EmfLatency.StatisticSet(
-                LatencyDistribution.FromBuckets(5, new Dictionary<int, long> { [-320] = 1 }, 0, 0.001, 0.001, 0.001))),
+            writer.WriteEndpoint(now.ToUnixTimeMilliseconds(), endpoint, new RequestTotals(1, 0, 0), EmfValue.StatisticSet(
+                ExponentialDistribution.FromBuckets(5, new Dictionary<int, long> { [-320] = 1 }, 0, 0.001, 0.001, 0.001), ExponentialDistribution.MillisecondsPerSecond)),
         ];
 
         foreach (var line in lines)
@@ -90,9 +91,9 @@ public sealed class EmfDocumentWriterTests
     [InlineData("   ", "/")]
     [InlineData("/a", "/a")]
     public void BlankRoutesBecomeTheRoot(string route, string expected) =>
-        Assert.Equal(expected, EmfDocumentWriter.DimensionValue(route));
+        Assert.Equal(expected, PulseEmfDocuments.DimensionValue(route));
 
     [Fact]
     public void OverlongDimensionValuesAreCutToWhatCloudWatchAccepts() =>
-        Assert.Equal(1024, EmfDocumentWriter.DimensionValue(new string('a', 5000)).Length);
+        Assert.Equal(1024, PulseEmfDocuments.DimensionValue(new string('a', 5000)).Length);
 }

@@ -1,9 +1,11 @@
+using Pulse.Telemetry.Collection;
 using Pulse.Telemetry.Emf;
+using Pulse.Telemetry.Formats.Emf;
 using Pulse.Testing.Emf;
 
 namespace Pulse.Telemetry.Tests.Emf;
 
-public sealed class LatencyDistributionTests
+public sealed class ExponentialDistributionTests
 {
     [Fact]
     public async Task ChunksHoldAtMostOneHundredValuesAndTogetherGiveTheExactCountSumMinAndMax()
@@ -11,7 +13,7 @@ public sealed class LatencyDistributionTests
         var durations = LogNormalSeconds(count: 20_000, seed: 1);
         var distribution = await AggregateAsync(durations);
 
-        var chunks = distribution.ToChunks();
+        var chunks = distribution.ToChunks(ExponentialDistribution.MillisecondsPerSecond);
 
         Assert.True(chunks.Count > 1, $"Expected the {distribution.NonEmptyBucketCount} buckets to need several objects.");
         Assert.All(chunks, c =>
@@ -40,7 +42,7 @@ public sealed class LatencyDistributionTests
     {
         // Log-normal around 20 ms with a long tail: from well under a millisecond to several seconds.
         var durations = LogNormalSeconds(count: 50_000, seed: 2);
-        var chunks = (await AggregateAsync(durations)).ToChunks();
+        var chunks = (await AggregateAsync(durations)).ToChunks(ExponentialDistribution.MillisecondsPerSecond);
 
         var estimate = EmfStatistics.PercentileOf(chunks.SelectMany(c => c.Values.Zip(c.Counts, (v, n) => (v, n))), percent);
         var exact = EmfStatistics.PercentileOf(durations.Select(d => (d * 1000, 1L)), percent);
@@ -52,16 +54,16 @@ public sealed class LatencyDistributionTests
     public void MergingAFinerHistogramDownscalesItToTheCoarserOne()
     {
         // At scale 5 buckets 64..95 cover (2^2, 2^3]; at scale 3 the same values are buckets 16..23.
-        var fine = LatencyDistribution.FromBuckets(5, new Dictionary<int, long> { [64] = 1, [65] = 2, [95] = 3 }, zeroCount: 1, sum: 30, min: 0, max: 8);
-        var coarse = LatencyDistribution.FromBuckets(3, new Dictionary<int, long> { [16] = 4, [23] = 5 }, zeroCount: 0, sum: 50, min: 4.1, max: 7.9);
+        var fine = ExponentialDistribution.FromBuckets(5, new Dictionary<int, long> { [64] = 1, [65] = 2, [95] = 3 }, zeroCount: 1, sum: 30, min: 0, max: 8);
+        var coarse = ExponentialDistribution.FromBuckets(3, new Dictionary<int, long> { [16] = 4, [23] = 5 }, zeroCount: 0, sum: 50, min: 4.1, max: 7.9);
 
-        var merged = new LatencyDistribution();
+        var merged = new ExponentialDistribution();
         merged.Merge(fine);
         merged.Merge(coarse);
 
         Assert.Equal(3, merged.Scale);
         Assert.Equal((16L, 1L, 80.0, 0.0, 8.0), (merged.Count, merged.ZeroCount, merged.Sum, merged.Min, merged.Max));
-        var chunk = Assert.Single(merged.ToChunks());
+        var chunk = Assert.Single(merged.ToChunks(ExponentialDistribution.MillisecondsPerSecond));
         Assert.Equal([8L, 7L, 1L], chunk.Counts);
         Assert.Equal(0, chunk.Values[^1]);
     }
@@ -70,9 +72,9 @@ public sealed class LatencyDistributionTests
     public void BucketValuesAreMidpointsKeptWithinTheRecordedMinAndMax()
     {
         // Scale 0: bucket 2 is (4, 8], midpoint 6; bucket 0 is (1, 2], midpoint 1.5 (in seconds).
-        var distribution = LatencyDistribution.FromBuckets(0, new Dictionary<int, long> { [0] = 1, [2] = 1 }, zeroCount: 0, sum: 6.5, min: 1.75, max: 4.75);
+        var distribution = ExponentialDistribution.FromBuckets(0, new Dictionary<int, long> { [0] = 1, [2] = 1 }, zeroCount: 0, sum: 6.5, min: 1.75, max: 4.75);
 
-        var chunk = Assert.Single(distribution.ToChunks());
+        var chunk = Assert.Single(distribution.ToChunks(ExponentialDistribution.MillisecondsPerSecond));
 
         Assert.Equal([4750.0, 1750.0], chunk.Values);
     }
@@ -80,9 +82,9 @@ public sealed class LatencyDistributionTests
     [Fact]
     public void PlainValuesAreEveryRequestWhenThereAreAtMostOneHundred()
     {
-        var distribution = LatencyDistribution.FromBuckets(0, new Dictionary<int, long> { [0] = 2, [2] = 3 }, zeroCount: 1, sum: 25, min: 0, max: 8);
+        var distribution = ExponentialDistribution.FromBuckets(0, new Dictionary<int, long> { [0] = 2, [2] = 3 }, zeroCount: 1, sum: 25, min: 0, max: 8);
 
-        var values = distribution.ToPlainValues();
+        var values = distribution.ToPlainValues(ExponentialDistribution.MillisecondsPerSecond);
 
         Assert.Equal([0.0, 1500, 1500, 6000, 6000, 6000], values);
     }
@@ -91,7 +93,7 @@ public sealed class LatencyDistributionTests
     public async Task PlainValuesAreOneHundredValuesSpreadOverTheRanksOtherwise()
     {
         var durations = LogNormalSeconds(count: 10_000, seed: 3);
-        var values = (await AggregateAsync(durations)).ToPlainValues();
+        var values = (await AggregateAsync(durations)).ToPlainValues(ExponentialDistribution.MillisecondsPerSecond);
 
         Assert.Equal(100, values.Length);
         var exactMedian = EmfStatistics.PercentileOf(durations.Select(d => (d * 1000, 1L)), 50);
@@ -117,10 +119,10 @@ public sealed class LatencyDistributionTests
         return result;
     }
 
-    private static async Task<LatencyDistribution> AggregateAsync(double[] durations)
+    private static async Task<ExponentialDistribution> AggregateAsync(double[] durations)
     {
         await using var harness = new EmfHarness();
-        using var collector = new EmfHistogramCollector(new HostMeterScope(harness.MeterFactory));
+        using var collector = new EmfCollector(new HostMeterScope(harness.MeterFactory), requestDurations: true, []);
         foreach (var duration in durations)
         {
             harness.Record(duration, "/x", 200);

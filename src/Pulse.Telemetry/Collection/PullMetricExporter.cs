@@ -1,7 +1,7 @@
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
-namespace Pulse.Telemetry;
+namespace Pulse.Telemetry.Collection;
 
 /// <summary>
 /// A pull-only exporter: its reader hands it a collect delegate, and <see cref="Pull"/> runs one collection

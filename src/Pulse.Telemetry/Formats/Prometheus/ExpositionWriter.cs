@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace Pulse.Telemetry.Prometheus;
+namespace Pulse.Telemetry.Formats.Prometheus;
 
 /// <summary>
 /// Appends UTF-8 exposition text to a reusable buffer. Numbers are always written in the invariant

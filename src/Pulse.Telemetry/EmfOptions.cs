@@ -3,7 +3,10 @@ namespace Pulse.Telemetry;
 /// <summary>Settings of <c>Telemetry:Emf</c>: CloudWatch Embedded Metric Format documents on stdout.</summary>
 public sealed class EmfOptions
 {
-    /// <summary>Write EMF documents at all. On by default, so the service prints them wherever it runs.</summary>
+    /// <summary>
+    /// Write EMF documents at all. On by default, so the service prints them wherever it runs; an exporter
+    /// whose options say false listens to nothing and writes nothing.
+    /// </summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>One document per interval and endpoint (<see cref="EmfMode.Aggregated"/>), or one per request.</summary>
@@ -15,7 +18,7 @@ public sealed class EmfOptions
     /// </summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How <c>RequestLatencyMs</c> is written in aggregated documents.</summary>
+    /// <summary>How <c>RequestLatencyMs</c> (and any histogram of <see cref="Meters"/>) is written in aggregated documents.</summary>
     public EmfLatencyFormat LatencyFormat { get; set; } = EmfLatencyFormat.Distribution;
 
     /// <summary>
@@ -24,11 +27,30 @@ public sealed class EmfOptions
     /// </summary>
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Further meters (OpenTelemetry <c>AddMeter</c> names, wildcards allowed) whose metrics are published too,
+    /// once per interval in both modes: each point at the dimension set <c>[Service]</c> plus its attributes.
+    /// Empty by default: only the request metrics above are published.
+    /// </summary>
+    public IList<string> Meters { get; } = [];
+
     /// <summary>The CloudWatch namespace; set from <see cref="EmfMetrics.NamespaceVariable"/>.</summary>
     public string Namespace { get; set; } = EmfMetrics.DefaultNamespace;
 
     /// <summary>The <c>Service</c> dimension value; set from <see cref="EmfMetrics.ServiceNameVariable"/>.</summary>
     public string ServiceName { get; set; } = EmfMetrics.DefaultServiceName;
+
+    internal void CopyTo(EmfOptions target)
+    {
+        target.Enabled = Enabled;
+        target.Mode = Mode;
+        target.FlushInterval = FlushInterval;
+        target.LatencyFormat = LatencyFormat;
+        target.QueueCapacity = QueueCapacity;
+        target.Namespace = Namespace;
+        target.ServiceName = ServiceName;
+        HttpTelemetryOptions.CopyAll(Meters, target.Meters);
+    }
 }
 
 /// <summary>What an EMF document stands for.</summary>
@@ -37,7 +59,7 @@ public enum EmfMode
     /// <summary>Per flush interval, one document per dimension combination (a few where limits force a split).</summary>
     Aggregated,
 
-    /// <summary>One document per request, with its request id, trace id, method and status code (as the seed does).</summary>
+    /// <summary>One document per request, with its request id, trace id, method and status code.</summary>
     PerRequest,
 }
 

@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using Pulse.Telemetry.Formats.Prometheus;
+
+namespace Pulse.Telemetry.Schema;
+
+/// <summary>
+/// Pulse's Prometheus schema applied to one collection of OpenTelemetry metrics: which family each stream
+/// becomes (OpenTelemetry's Prometheus compatibility rules for any stream, see <see cref="PrometheusNaming"/>),
+/// Pulse's label names and bounded values for the HTTP families, and the two HTTP families derived from the
+/// one aggregation of the request duration. What is written is the <see cref="TextExposition"/>'s business.
+/// Not thread-safe: one collection at a time.
+/// </summary>
+internal sealed class PrometheusSchema
+{
+    private readonly Dictionary<Metric, PrometheusFamily> _families = [];
+    private readonly List<KeyValuePair<string, string>> _labels = [];
+    private readonly List<double> _bounds = [];
+    private readonly List<long> _counts = [];
+    private readonly OrderedDictionary<string, SampleGroup> _durations = new(StringComparer.Ordinal);
+    private readonly OrderedDictionary<string, SampleGroup> _requests = new(StringComparer.Ordinal);
+
+    public void Write(TextExposition exposition, in Batch<Metric> batch)
+    {
+        ArgumentNullException.ThrowIfNull(exposition);
+        foreach (var metric in batch)
+        {
+            if (!_families.TryGetValue(metric, out var family))
+            {
+                family = PrometheusFamily.Describe(metric);
+                _families.Add(metric, family);
+            }
+
+            if (family.Kind == FamilyKind.HttpRequests)
+            {
+                if (exposition.Claim(family.Name) && exposition.Claim(PrometheusFamily.HttpRequestsTotal.Name))
+                {
+                    WriteHttpRequests(exposition, metric, family);
+                }
+            }
+            else if (family.Kind != FamilyKind.Skip && exposition.Claim(family.Name))
+            {
+                WriteFamily(exposition, metric, family);
+            }
+        }
+    }
+
+    private void WriteFamily(TextExposition exposition, Metric metric, PrometheusFamily family)
+    {
+        var headerWritten = false;
+        var isLong = metric.MetricType.IsLong();
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            if (!headerWritten)
+            {
+                exposition.Family(family.Name, family.Type, family.Help, family.Unit);
+                headerWritten = true;
+            }
+
+            PrepareLabels(point, family);
+            UseLabels(exposition, _labels);
+            switch (family.Kind)
+            {
+                case FamilyKind.Counter when isLong:
+                    exposition.Counter(family.Name, point.GetSumLong());
+                    break;
+                case FamilyKind.Counter:
+                    exposition.Counter(family.Name, point.GetSumDouble());
+                    break;
+                case FamilyKind.Gauge when metric.MetricType.IsGauge():
+                    if (isLong)
+                    {
+                        exposition.Gauge(family.Name, point.GetGaugeLastValueLong());
+                    }
+                    else
+                    {
+                        exposition.Gauge(family.Name, point.GetGaugeLastValueDouble());
+                    }
+
+                    break;
+                case FamilyKind.Gauge when isLong:
+                    exposition.Gauge(family.Name, point.GetSumLong());
+                    break;
+                case FamilyKind.Gauge:
+                    exposition.Gauge(family.Name, point.GetSumDouble());
+                    break;
+                case FamilyKind.Histogram:
+                    _bounds.Clear();
+                    _counts.Clear();
+                    foreach (var bucket in point.GetHistogramBuckets())
+                    {
+                        _bounds.Add(bucket.ExplicitBound);
+                        _counts.Add(bucket.BucketCount);
+                    }
+
+                    exposition.Histogram(
+                        family.Name, CollectionsMarshal.AsSpan(_bounds), CollectionsMarshal.AsSpan(_counts), point.GetHistogramSum(), point.GetHistogramCount());
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the one aggregation of ASP.NET Core's request measurement as two families: the duration
+    /// histogram by method and endpoint (points that differ only in status code merged) and the request
+    /// counter by method, endpoint and status code (each point's count).
+    /// </summary>
+    private void WriteHttpRequests(TextExposition exposition, Metric metric, PrometheusFamily family)
+    {
+        _durations.Clear();
+        _requests.Clear();
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            PrepareLabels(point, family, without: PulseMetrics.Labels.StatusCode);
+            var duration = GetGroup(_durations);
+            duration.Sum += point.GetHistogramSum();
+            duration.Count += point.GetHistogramCount();
+            var i = 0;
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                if (duration.Bounds.Count <= i)
+                {
+                    duration.Bounds.Add(bucket.ExplicitBound);
+                    duration.Counts.Add(0);
+                }
+
+                duration.Counts[i++] += bucket.BucketCount;
+            }
+
+            PrepareLabels(point, family);
+            GetGroup(_requests).Count += point.GetHistogramCount();
+        }
+
+        if (_durations.Count == 0)
+        {
+            return;
+        }
+
+        exposition.Family(family.Name, family.Type, family.Help, family.Unit);
+        foreach (var group in _durations.Values)
+        {
+            UseLabels(exposition, group.Labels);
+            exposition.Histogram(
+                family.Name, CollectionsMarshal.AsSpan(group.Bounds), CollectionsMarshal.AsSpan(group.Counts), group.Sum, group.Count);
+        }
+
+        var requests = PrometheusFamily.HttpRequestsTotal;
+        exposition.Family(requests.Name, requests.Type, requests.Help, requests.Unit);
+        foreach (var group in _requests.Values)
+        {
+            UseLabels(exposition, group.Labels);
+            exposition.Counter(requests.Name, group.Count);
+        }
+    }
+
+    /// <summary>The group of the labels just prepared (insertion order is kept: the exposition is stable).</summary>
+    private SampleGroup GetGroup(OrderedDictionary<string, SampleGroup> groups)
+    {
+        // Length-prefixed, so that no two label sets share a key whatever their values contain.
+        var key = string.Concat(_labels.Select(static l => string.Create(CultureInfo.InvariantCulture, $"{l.Key.Length}:{l.Key}{l.Value.Length}:{l.Value}")));
+        if (!groups.TryGetValue(key, out var group))
+        {
+            group = new SampleGroup([.. _labels]);
+            groups.Add(key, group);
+        }
+
+        return group;
+    }
+
+    private static void UseLabels(TextExposition exposition, List<KeyValuePair<string, string>> labels)
+    {
+        exposition.ResetLabels();
+        foreach (var (name, value) in labels)
+        {
+            exposition.Label(name, value);
+        }
+    }
+
+    /// <summary>The point's labels in <see cref="_labels"/>, named and bounded as the family requires.</summary>
+    private void PrepareLabels(in MetricPoint point, PrometheusFamily family, string? without = null)
+    {
+        _labels.Clear();
+        foreach (var tag in point.Tags)
+        {
+            var name = PrometheusFamily.LabelName(tag.Key);
+            if (name != without)
+            {
+                _labels.Add(new(name, FormatValue(tag.Value)));
+            }
+        }
+
+        if (family.IsHttp)
+        {
+            NormalizeHttpLabels();
+        }
+    }
+
+    private void NormalizeHttpLabels()
+    {
+        var hasEndpoint = false;
+        for (var i = 0; i < _labels.Count; i++)
+        {
+            var (name, value) = (_labels[i].Key, _labels[i].Value);
+            if (name == PulseMetrics.Labels.Method)
+            {
+                _labels[i] = new(name, PulseMetrics.NormalizeMethod(value));
+            }
+
+            hasEndpoint |= name == PulseMetrics.Labels.Endpoint;
+        }
+
+        if (!hasEndpoint)
+        {
+            _labels.Add(new(PulseMetrics.Labels.Endpoint, PulseMetrics.UnmatchedEndpoint));
+        }
+
+        _labels.Sort(static (a, b) => HttpLabelOrder(a.Key).CompareTo(HttpLabelOrder(b.Key)));
+    }
+
+    private static int HttpLabelOrder(string label) => label switch
+    {
+        PulseMetrics.Labels.Method => 0,
+        PulseMetrics.Labels.Endpoint => 1,
+        PulseMetrics.Labels.StatusCode => 2,
+        _ => 3,
+    };
+
+    private static string FormatValue(object? value) => value switch
+    {
+        null => string.Empty,
+        string text => text,
+        bool flag => flag ? "true" : "false",
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? string.Empty,
+    };
+
+    /// <summary>Points of one stream that share a label set once a label is dropped, summed.</summary>
+    private sealed class SampleGroup(List<KeyValuePair<string, string>> labels)
+    {
+        public List<KeyValuePair<string, string>> Labels { get; } = labels;
+
+        public List<double> Bounds { get; } = [];
+
+        public List<long> Counts { get; } = [];
+
+        public double Sum { get; set; }
+
+        public long Count { get; set; }
+    }
+}
