@@ -23,6 +23,10 @@ internal sealed partial class ApiExceptionHandler(
         {
             // Binding failures (RouteHandlerOptions.ThrowOnBadRequest), malformed requests, Kestrel's limits.
             BadHttpRequestException bad => (bad.StatusCode, TitleFor(bad.StatusCode), bad.Message),
+
+            // Kestrel reports a chunk size too large for its 32-bit counter ("80000000") as an IOException
+            // around the OverflowException, not as a BadHttpRequestException; the request is just as malformed.
+            IOException { InnerException: OverflowException } => (StatusCodes.Status400BadRequest, TitleFor(StatusCodes.Status400BadRequest), exception.Message),
             _ => DatabaseProblem(exception),
         };
         if (status == 0)

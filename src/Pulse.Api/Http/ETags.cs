@@ -17,11 +17,13 @@ internal static class ETags
     /// <summary>
     /// Reads If-Match: <see cref="Precondition.None"/> when absent, <see cref="Precondition.Any"/> for <c>*</c>,
     /// otherwise the versions it names (weak tags never match under strong comparison; tags this service
-    /// never issued match nothing). Null when the header is malformed.
+    /// never issued match nothing). Null when the header is malformed. A header that is present but empty is
+    /// malformed, never absent: it names no version to match (RFC 9110 §13.1.1), so it must not make the
+    /// change unconditional.
     /// </summary>
     public static Precondition? ParseIfMatch(StringValues header)
     {
-        if (StringValues.IsNullOrEmpty(header))
+        if (header.Count == 0)
         {
             return Precondition.None;
         }
