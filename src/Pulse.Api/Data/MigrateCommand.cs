@@ -16,7 +16,7 @@ internal static partial class MigrateCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args[1..]);
+        var builder = WebApplication.CreateBuilder(ServiceDefaults.BuilderOptions(args[1..]));
         builder.AddServiceDefaults();
         builder.AddPulseData();
         await using var app = builder.Build();
