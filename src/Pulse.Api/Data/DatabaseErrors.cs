@@ -10,12 +10,17 @@ internal static class DatabaseErrors
 {
     // PostgreSQL error codes: https://www.postgresql.org/docs/current/errcodes-appendix.html
     private const string PostgresUniqueViolation = "23505";
+    private const string PostgresSequenceExhausted = "2200H";
 
     // SQLite result codes: https://www.sqlite.org/rescode.html
     private const int SqliteConstraint = 19;
     private const int SqliteConstraintPrimaryKey = 1555;
     private const int SqliteConstraintUnique = 2067;
     private const int SqliteTooBig = 18;
+    private const int SqliteConstraintTrigger = 1811;
+
+    /// <summary>What the id-range triggers of migration 0003 (SQLite) raise when an insert lands above 2^53 - 1.</summary>
+    private const string SqliteIdRangeExhausted = "id range exhausted";
 
     public static DatabaseErrorKind Classify(Exception exception)
     {
@@ -26,6 +31,12 @@ internal static class DatabaseErrors
                 case PostgresException { SqlState: PostgresUniqueViolation }:
                 case SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintPrimaryKey or SqliteConstraintUnique }:
                     return DatabaseErrorKind.Conflict;
+
+                // No id left to generate: the identity reached its limit of 2^53 - 1 (migration 0003).
+                case PostgresException { SqlState: PostgresSequenceExhausted }:
+                case SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintTrigger } trigger
+                    when trigger.Message.Contains(SqliteIdRangeExhausted, StringComparison.Ordinal):
+                    return DatabaseErrorKind.IdsExhausted;
 
                 // Class 22 (data exception) and 23 (integrity constraint): the values were refused. Input
                 // validation should have caught them first; this keeps a gap there from becoming a 500.
@@ -62,6 +73,9 @@ internal enum DatabaseErrorKind
 
     /// <summary>A value the database refused (400).</summary>
     Rejected,
+
+    /// <summary>An item without an id, when every id the service may generate (up to 2^53 - 1) is used up (507).</summary>
+    IdsExhausted,
 
     /// <summary>No connection: refused, broken or timed out (503; pooled connections are suspect).</summary>
     Unreachable,

@@ -150,11 +150,17 @@ internal static class VersionedStore
     /// <summary>
     /// After rows with client-chosen ids, moves the identity past the largest so that generated ids do not run
     /// into them (SQLite's AUTOINCREMENT does this by itself). A concurrent insert may still draw an id in
-    /// between; it fails with a unique violation and retries (see <see cref="InsertAllAsync{T}"/>).
+    /// between; it fails with a unique violation and retries (see <see cref="InsertAllAsync{T}"/>). The last
+    /// value is read rather than drawn with nextval, which fails once the identity is at its limit: choosing
+    /// an id must keep working when no id is left to generate.
     /// </summary>
     private static async Task AdvanceIdentityAsync(PulseDbContext db, string table, long maxId, CancellationToken cancellationToken) =>
         await db.Database.ExecuteSqlAsync(
-            $"SELECT setval(pg_get_serial_sequence({table}, 'id'), {maxId}) WHERE {maxId} >= nextval(pg_get_serial_sequence({table}, 'id'))",
+            $"""
+            SELECT setval(identity.name, {maxId})
+            FROM (SELECT pg_get_serial_sequence({table}, 'id') AS name) AS identity
+            WHERE {maxId} > COALESCE((SELECT last_value FROM pg_sequences WHERE format('%I.%I', schemaname, sequencename) = identity.name), 0)
+            """,
             cancellationToken);
 }
 

@@ -67,6 +67,10 @@ internal sealed partial class ApiExceptionHandler(
     {
         DatabaseErrorKind.Conflict => (StatusCodes.Status409Conflict, "Already exists.", "An item with the same id already exists."),
         DatabaseErrorKind.Rejected => (StatusCodes.Status400BadRequest, "Invalid value.", "The database refused a value of the request."),
+        DatabaseErrorKind.IdsExhausted => (
+            StatusCodes.Status507InsufficientStorage,
+            "No id left to pick.",
+            $"The service picks ids up to {JsonFields.MaxId} (2^53 - 1) and the next one would be past it, since an item already has an id at the end of that range. Nothing was written; send an unused id of your own to create the item."),
         DatabaseErrorKind.Unreachable or DatabaseErrorKind.Unavailable => (
             StatusCodes.Status503ServiceUnavailable,
             "The database is unavailable.",
