@@ -73,7 +73,8 @@ internal static class VersionedResourceApi<TKind, TEntity, TInput, TResponse>
             .WithMetadata(new OneOrManyBody(typeof(TInput), typeof(TResponse)))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         group.MapPut("/{id}", Update)
             .WithName("Update" + title)
@@ -83,13 +84,15 @@ internal static class VersionedResourceApi<TKind, TEntity, TInput, TResponse>
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         group.MapDelete("/{id}", Delete)
             .WithName("Delete" + title)
             .WithSummary($"Deletes a {singular}. With If-Match, only if it is still the version the ETag names.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
     }
 
     internal static async Task<Results<Ok<TResponse>, StatusCodeHttpResult, ProblemHttpResult>> Get(
