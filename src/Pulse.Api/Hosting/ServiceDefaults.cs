@@ -55,7 +55,6 @@ internal static class ServiceDefaults
         builder.Services.Configure<ConsoleLoggerOptions>(options => options.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite);
 
         builder.Services.AddProblemDetails();
-        builder.Services.AddValidation();
         return builder;
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using Pulse.Api.Hosting;
+using Pulse.Api.Data;
 
-namespace Pulse.Api.Data;
+namespace Pulse.Api.Hosting;
 
 /// <summary>
 /// The <c>migrate</c> verb (<c>dotnet Pulse.Api.dll migrate [--Database:...=...]</c>): applies the schema with
