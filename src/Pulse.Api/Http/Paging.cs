@@ -40,9 +40,6 @@ internal static class Paging
         return valid;
     }
 
-    public static string Encode(long lastId) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{CursorPrefix}{lastId}")));
-
     /// <summary>
     /// The answer for rows read in id order after the cursor, at most <paramref name="limit"/> + 1 of them (the
     /// extra one only tells that a next page exists): the first <paramref name="limit"/> as items, and the
@@ -68,6 +65,9 @@ internal static class Paging
 
         return new Page<TItem>([.. rows.Take(limit).Select(toItem)], next);
     }
+
+    private static string Encode(long lastId) =>
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{CursorPrefix}{lastId}")));
 
     private static bool TryDecode(string cursor, out long afterId)
     {
