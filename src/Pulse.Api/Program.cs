@@ -20,7 +20,7 @@ if (MigrateCommand.IsInvoked(args))
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ServiceDefaults.BuilderOptions(args));
     builder.AddServiceDefaults();
     builder.AddPulseTelemetry(); // OpenTelemetry metrics from the Telemetry section: HTTP, process, Prometheus, EMF, OTLP
     builder.AddPulseData();

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging.Console;
-using Microsoft.Extensions.Options;
 
 namespace Pulse.Api.Tests;
 
@@ -19,17 +17,6 @@ public sealed class LoggingTests
         Assert.Equal(LogLevel.Warning, entry.Level);
         Assert.Null(entry.Exception);
         Assert.Contains("/error", entry.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task ConsoleLogsAreJsonAndNeverBlockRequests()
-    {
-        await using var factory = new PulseApiFactory();
-        factory.CreateClient().Dispose();
-
-        var options = factory.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
-        Assert.Equal(ConsoleFormatterNames.Json, options.FormatterName);
-        Assert.Equal(ConsoleLoggerQueueFullMode.DropWrite, options.QueueFullMode);
     }
 
     private sealed class CapturingLoggerProvider : ILoggerProvider

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pulse.Api.Data;
+using Pulse.Api.Hosting;
 using Pulse.Api.Tests.Infrastructure;
 using Pulse.Testing;
 

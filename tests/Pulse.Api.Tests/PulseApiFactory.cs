@@ -14,10 +14,18 @@ public class PulseApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = new(StringComparer.OrdinalIgnoreCase);
     private Action<IServiceCollection>? _services;
     private string? _databaseDirectory;
+    private string _environment = "Testing";
 
     public PulseApiFactory WithSetting(string key, string? value)
     {
         _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>The host environment (<c>Testing</c> unless told otherwise).</summary>
+    public PulseApiFactory WithEnvironment(string environment)
+    {
+        _environment = environment;
         return this;
     }
 
@@ -29,7 +37,7 @@ public class PulseApiFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(_environment);
         if (!_settings.ContainsKey("Database:Sqlite:Path") && !_settings.ContainsKey("Database:Provider"))
         {
             _databaseDirectory = Directory.CreateTempSubdirectory("pulse-api-tests-").FullName;

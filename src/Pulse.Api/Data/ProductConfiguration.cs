@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Pulse.Api.Products;
 
 namespace Pulse.Api.Data;
 
@@ -12,8 +11,9 @@ internal sealed class ProductConfiguration : IEntityTypeConfiguration<Product>
         builder.ToTable("products");
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Id).HasColumnName("id").ValueGeneratedOnAdd();
-        builder.Property(p => p.Name).HasColumnName("name").HasMaxLength(ProductRules.NameMaxLength);
-        builder.Property(p => p.Price).HasColumnName("price").HasPrecision(ProductRules.PricePrecision, ProductRules.PriceScale);
+        builder.Property(p => p.Name).HasColumnName("name").HasMaxLength(Product.NameMaxLength);
+        // numeric(12,2), as migration 0001 creates it; the API takes only amounts that fit (Money).
+        builder.Property(p => p.Price).HasColumnName("price").HasPrecision(12, 2);
         builder.Property(p => p.Amount).HasColumnName("amount");
         builder.Property(p => p.Version).HasColumnName("version");
         builder.Property(p => p.CreatedAt).HasColumnName("created_at");

@@ -1,6 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Pulse.Api.Products;
-using Pulse.Api.Tasks;
 
 namespace Pulse.Api.Data;
 

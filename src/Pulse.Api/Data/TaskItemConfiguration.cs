@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Pulse.Api.Tasks;
 
 namespace Pulse.Api.Data;
 
@@ -12,8 +11,8 @@ internal sealed class TaskItemConfiguration : IEntityTypeConfiguration<TaskItem>
         builder.ToTable("tasks");
         builder.HasKey(t => t.Id);
         builder.Property(t => t.Id).HasColumnName("id").ValueGeneratedOnAdd();
-        builder.Property(t => t.Title).HasColumnName("title").HasMaxLength(TaskRules.TitleMaxLength);
-        builder.Property(t => t.Description).HasColumnName("description").HasMaxLength(TaskRules.DescriptionMaxLength);
+        builder.Property(t => t.Title).HasColumnName("title").HasMaxLength(TaskItem.TitleMaxLength);
+        builder.Property(t => t.Description).HasColumnName("description").HasMaxLength(TaskItem.DescriptionMaxLength);
         builder.Property(t => t.Status).HasColumnName("status").HasMaxLength(16)
             .HasConversion(state => TaskStates.ToName(state), name => TaskStates.Parse(name));
         builder.Property(t => t.DueDate).HasColumnName("due_date");

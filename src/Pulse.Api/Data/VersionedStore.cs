@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Pulse.Api.Http;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace Pulse.Api.Data;
 
@@ -90,18 +90,25 @@ internal static class VersionedStore
     }
 
     /// <summary>
-    /// Runs <paramref name="update"/> on the row with <paramref name="id"/> if it satisfies <paramref name="condition"/>
-    /// and returns the row as it was written. The update is one conditional statement
+    /// Applies <paramref name="set"/> to the row with <paramref name="id"/> if its version is one of
+    /// <paramref name="versions"/> (any version when null), moves its version on and stamps
+    /// <paramref name="now"/>, and returns the row as it was written. The update is one conditional statement
     /// (<c>UPDATE ... WHERE id = @id AND version = @v</c>), so of two concurrent updates with the same ETag
     /// exactly one changes the row; the row is read back in the same transaction, so the answer (and its
     /// ETag) is the version this request wrote even if another update follows at once.
     /// </summary>
     public static async Task<Change<T>> UpdateAsync<T>(
-        PulseDbContext db, long id, Precondition condition, Func<IQueryable<T>, CancellationToken, Task<int>> update, CancellationToken cancellationToken)
+        PulseDbContext db, long id, IReadOnlyCollection<long>? versions, Action<UpdateSettersBuilder<T>> set, DateTimeOffset now, CancellationToken cancellationToken)
         where T : class, IVersionedEntity
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = await update(Matching(db.Set<T>(), id, condition), cancellationToken);
+        var changed = await Matching(db.Set<T>(), id, versions).ExecuteUpdateAsync(
+            setters =>
+            {
+                set(setters);
+                setters.SetProperty(e => e.Version, e => e.Version + 1).SetProperty(e => e.UpdatedAt, now);
+            },
+            cancellationToken);
         if (changed == 0)
         {
             return await Missed<T>(db, id, cancellationToken);
@@ -112,11 +119,11 @@ internal static class VersionedStore
         return new(ChangeStatus.Done, stored);
     }
 
-    /// <summary>Deletes the row with <paramref name="id"/> if it satisfies <paramref name="condition"/>.</summary>
-    public static async Task<Change<T>> DeleteAsync<T>(PulseDbContext db, long id, Precondition condition, CancellationToken cancellationToken)
+    /// <summary>Deletes the row with <paramref name="id"/> if its version is one of <paramref name="versions"/> (any version when null).</summary>
+    public static async Task<Change<T>> DeleteAsync<T>(PulseDbContext db, long id, IReadOnlyCollection<long>? versions, CancellationToken cancellationToken)
         where T : class, IVersionedEntity
     {
-        var deleted = await Matching(db.Set<T>(), id, condition).ExecuteDeleteAsync(cancellationToken);
+        var deleted = await Matching(db.Set<T>(), id, versions).ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? await Missed<T>(db, id, cancellationToken) : new(ChangeStatus.Done, null);
     }
 
@@ -127,17 +134,11 @@ internal static class VersionedStore
         return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
     }
 
-    private static IQueryable<T> Matching<T>(IQueryable<T> rows, long id, Precondition condition)
+    private static IQueryable<T> Matching<T>(IQueryable<T> rows, long id, IReadOnlyCollection<long>? versions)
         where T : class, IVersionedEntity
     {
         var matching = rows.Where(e => e.Id == id);
-        if (condition.RestrictsVersion)
-        {
-            var versions = condition.Versions;
-            matching = matching.Where(e => versions.Contains(e.Version));
-        }
-
-        return matching;
+        return versions is null ? matching : matching.Where(e => versions.Contains(e.Version));
     }
 
     /// <summary>Nothing matched: 412 when the row exists (so the condition failed), 404 when it does not (RFC 9110 §13.2.2).</summary>
@@ -150,11 +151,17 @@ internal static class VersionedStore
     /// <summary>
     /// After rows with client-chosen ids, moves the identity past the largest so that generated ids do not run
     /// into them (SQLite's AUTOINCREMENT does this by itself). A concurrent insert may still draw an id in
-    /// between; it fails with a unique violation and retries (see <see cref="InsertAllAsync{T}"/>).
+    /// between; it fails with a unique violation and retries (see <see cref="InsertAllAsync{T}"/>). The last
+    /// value is read rather than drawn with nextval, which fails once the identity is at its limit: choosing
+    /// an id must keep working when no id is left to generate.
     /// </summary>
     private static async Task AdvanceIdentityAsync(PulseDbContext db, string table, long maxId, CancellationToken cancellationToken) =>
         await db.Database.ExecuteSqlAsync(
-            $"SELECT setval(pg_get_serial_sequence({table}, 'id'), {maxId}) WHERE {maxId} >= nextval(pg_get_serial_sequence({table}, 'id'))",
+            $"""
+            SELECT setval(identity.name, {maxId})
+            FROM (SELECT pg_get_serial_sequence({table}, 'id') AS name) AS identity
+            WHERE {maxId} > COALESCE((SELECT last_value FROM pg_sequences WHERE format('%I.%I', schemaname, sequencename) = identity.name), 0)
+            """,
             cancellationToken);
 }
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Pulse.Api.Greetings;
 
-/// <summary>The seed's endpoints: a greeting, a personal welcome and a deliberate error for testing alerts.</summary>
+/// <summary>The starter endpoints: a greeting, a personal welcome and a deliberate error for testing alerts.</summary>
 internal static partial class GreetingApi
 {
     public const int MaxNameLength = 100;

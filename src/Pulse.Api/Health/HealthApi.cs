@@ -15,7 +15,8 @@ internal static class HealthApi
 
     public static IHealthChecksBuilder AddPulseHealthChecks(this IServiceCollection services) =>
         services.AddHealthChecks()
-            .AddCheck("self", static () => HealthCheckResult.Healthy("The process is running."), tags: [LiveTag]);
+            .AddCheck("self", static () => HealthCheckResult.Healthy("The process is running."), tags: [LiveTag])
+            .AddCheck<DatabaseHealthCheck>(DatabaseHealthCheck.Name, tags: [ReadyTag]);
 
     public static IEndpointRouteBuilder MapPulseHealthChecks(this IEndpointRouteBuilder routes)
     {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Pulse.Api.Data;
 
 namespace Pulse.Api.Http;
 
@@ -22,6 +23,10 @@ internal static class ApiProblems
             statusCode: StatusCodes.Status412PreconditionFailed,
             title: "The resource has changed.",
             detail: $"The {resource} with id {id} no longer matches If-Match: someone changed it. GET it again and reapply your change.");
+
+    /// <summary>A conditional write that changed nothing: 412 when the item exists (so If-Match failed), 404 when it does not (RFC 9110 §13.2.2).</summary>
+    public static ProblemHttpResult Missed(ChangeStatus status, string resource, long id) =>
+        status == ChangeStatus.PreconditionFailed ? PreconditionFailed(resource, id) : NotFound(resource, id);
 
     public static ProblemHttpResult UnsupportedMediaType(string? contentType) =>
         TypedResults.Problem(

@@ -1,10 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Pulse.Api.Products;
-using Pulse.Api.Tasks;
 
 namespace Pulse.Api.Http;
 
@@ -25,14 +22,9 @@ internal static class ApiRegistration
         // Binding failures (a route id that is not a number, a limit that is not an integer) throw, so that the
         // exception handler answers with problem+json naming the parameter instead of an empty 400.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.Configure<JsonOptions>(options =>
-        {
-            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
-
-            // Numbers are numbers: the web default also reads them from strings, which the OpenAPI document
-            // would then advertise although the endpoints refuse "price": "1.00".
-            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
-        });
+        // Numbers are numbers: the web default also reads them from strings, which the OpenAPI document would
+        // then advertise although the endpoints refuse "price": "1.00".
+        services.Configure<JsonOptions>(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
 
         // Routing answers 405 and 415 itself (before any handler); say what was wrong there too.
         services.Configure<ProblemDetailsOptions>(options =>
@@ -55,6 +47,7 @@ internal static class ApiRegistration
             options.AddDocumentTransformer(OpenApiTransformers.DescribeDocument);
             options.AddOperationTransformer(OpenApiTransformers.DescribeOneOrManyBodies);
             options.AddSchemaTransformer(OpenApiTransformers.DescribeMoney);
+            options.AddSchemaTransformer(OpenApiTransformers.DescribeInputFields);
         });
         return builder;
     }
@@ -75,12 +68,3 @@ internal static class ApiRegistration
 
 /// <summary>Endpoint metadata: the body may be one <see cref="Input"/> or an array of them, answered with one <see cref="Output"/> or an array.</summary>
 internal sealed record OneOrManyBody(Type Input, Type Output);
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(ProductResponse))]
-[JsonSerializable(typeof(ProductResponse[]))]
-[JsonSerializable(typeof(Page<ProductResponse>))]
-[JsonSerializable(typeof(TaskResponse))]
-[JsonSerializable(typeof(TaskResponse[]))]
-[JsonSerializable(typeof(Page<TaskResponse>))]
-internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -34,7 +34,7 @@ internal sealed class JsonFields
     /// null (after recording an error) when it is not an object. Errors are keyed <c>field</c>, or
     /// <c>{prefix}.field</c> when a prefix such as <c>[3]</c> is given.
     /// </summary>
-    public static JsonFields? Open(JsonElement element, InputErrors errors, string prefix, string what, IReadOnlyList<string> fields)
+    public static JsonFields? Open(JsonElement element, InputErrors errors, string prefix, string what, IReadOnlyList<InputField> fields)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -44,10 +44,10 @@ internal sealed class JsonFields
 
         foreach (var property in element.EnumerateObject())
         {
-            if (!fields.Any(f => property.NameEquals(f)) && !ReadOnlyFields.Any(f => property.NameEquals(f)))
+            if (!fields.Any(f => property.NameEquals(f.Name)) && !ReadOnlyFields.Any(f => property.NameEquals(f)))
             {
                 var name = NameOf(property);
-                errors.Add(Key(prefix, name), $"'{name}' is not a field of a {what}; the fields are {string.Join(", ", fields)} (names are case-sensitive).");
+                errors.Add(Key(prefix, name), $"'{name}' is not a field of a {what}; the fields are {string.Join(", ", fields.Select(f => f.Name))} (names are case-sensitive).");
             }
         }
 
@@ -65,86 +65,79 @@ internal sealed class JsonFields
         _ => "nothing",
     };
 
-    /// <summary>An optional id chosen by the client: absent or null means the service picks one.</summary>
-    public long? OptionalId(string field)
+    /// <summary>A whole number within the field's bounds; null when absent (an error if required) or invalid.</summary>
+    public long? WholeNumber(WholeNumberField field)
     {
-        if (!TryGet(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetNumber(field, out var value))
         {
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var id) && id is >= 1 and <= MaxId)
+        if (value.TryGetInt64(out var number) && number >= field.Min && number <= field.Max)
         {
-            return id;
+            return number;
         }
 
-        Error(field, value.ValueKind == JsonValueKind.Number
-            ? $"Must be a whole number from 1 to {MaxId}."
-            : $"Must be a number, not {Describe(value.ValueKind)}.");
+        Error(field.Name, $"Must be a whole number from {field.Min} to {field.Max}.");
         return null;
     }
 
-    /// <summary>A required string of 1 to <paramref name="maxLength"/> characters that is not only white space.</summary>
-    public string? RequiredText(string field, int maxLength, bool multiline = false)
+    /// <summary>Text by the field's rule; null when absent (an error if required) or invalid.</summary>
+    public string? Text(TextField field)
     {
-        if (!TryGet(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetPresent(field, out var value))
         {
-            Error(field, "Is required.");
             return null;
         }
 
-        var text = ReadText(field, value, maxLength, multiline);
-        if (text is not null && string.IsNullOrWhiteSpace(text))
+        if (value.ValueKind != JsonValueKind.String)
         {
-            Error(field, text.Length == 0 ? "Must not be empty." : "Must not be only white space.");
+            Error(field.Name, $"Must be a string, not {Describe(value.ValueKind)}.");
+            return null;
+        }
+
+        if (!TryGetString(value, out var text))
+        {
+            Error(field.Name, "Must be valid Unicode text (it contains an unpaired surrogate or invalid UTF-8).");
+            return null;
+        }
+
+        if (TextRules.Check(text, field.MaxLength, field.Multiline) is { } problem)
+        {
+            Error(field.Name, problem);
+            return null;
+        }
+
+        if (field.Required && string.IsNullOrWhiteSpace(text))
+        {
+            Error(field.Name, text.Length == 0 ? "Must not be empty." : "Must not be only white space.");
             return null;
         }
 
         return text;
     }
 
-    /// <summary>An optional string of at most <paramref name="maxLength"/> characters; absent or null is null.</summary>
-    public string? OptionalText(string field, int maxLength, bool multiline = false) =>
-        TryGet(field, out var value) && value.ValueKind != JsonValueKind.Null ? ReadText(field, value, maxLength, multiline) : null;
-
-    /// <summary>A required whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
-    public int? RequiredInt32(string field, int min, int max)
+    /// <summary>An amount of money (see <see cref="Money.TryParse"/>); null when absent (an error if required) or invalid.</summary>
+    public decimal? Money(MoneyField field)
     {
-        if (!TryGetRequiredNumber(field, out var value))
+        if (!TryGetNumber(field, out var value))
         {
             return null;
         }
 
-        if (value.TryGetInt32(out var number) && number >= min && number <= max)
-        {
-            return number;
-        }
-
-        Error(field, $"Must be a whole number from {min} to {max}.");
-        return null;
-    }
-
-    /// <summary>A required amount of money: see <see cref="Money.TryParse"/>.</summary>
-    public decimal? RequiredMoney(string field)
-    {
-        if (!TryGetRequiredNumber(field, out var value))
-        {
-            return null;
-        }
-
-        if (Money.TryParse(value.GetRawText(), out var amount, out var problem))
+        if (Http.Money.TryParse(value.GetRawText(), out var amount, out var problem))
         {
             return amount;
         }
 
-        Error(field, problem);
+        Error(field.Name, problem);
         return null;
     }
 
-    /// <summary>An optional calendar date written <c>YYYY-MM-DD</c>; absent or null is null.</summary>
-    public DateOnly? OptionalDate(string field)
+    /// <summary>A calendar date written <c>YYYY-MM-DD</c>; null when absent (an error if required) or invalid.</summary>
+    public DateOnly? Date(DateField field)
     {
-        if (!TryGet(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetPresent(field, out var value))
         {
             return null;
         }
@@ -156,64 +149,54 @@ internal sealed class JsonFields
             return date;
         }
 
-        Error(field, "Must be a date written YYYY-MM-DD, such as 2025-01-31.");
+        Error(field.Name, "Must be a date written YYYY-MM-DD, such as 2025-01-31.");
         return null;
     }
 
-    /// <summary>An optional string from a fixed list; absent or null is null.</summary>
-    public string? OptionalChoice(string field, IReadOnlyList<string> choices)
+    /// <summary>One of the field's choices; null when absent (an error if required) or invalid.</summary>
+    public string? Choice(ChoiceField field)
     {
-        if (!TryGet(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetPresent(field, out var value))
         {
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String && TryGetString(value, out var text) && choices.Contains(text, StringComparer.Ordinal))
+        if (value.ValueKind == JsonValueKind.String && TryGetString(value, out var text) && field.Choices.Contains(text, StringComparer.Ordinal))
         {
             return text;
         }
 
-        Error(field, $"Must be one of {string.Join(", ", choices.Select(c => $"\"{c}\""))}.");
+        Error(field.Name, $"Must be one of {string.Join(", ", field.Choices.Select(c => $"\"{c}\""))}.");
         return null;
     }
 
-    private string? ReadText(string field, JsonElement value, int maxLength, bool multiline)
+    /// <summary>The field's value when present and not null; otherwise false, with "Is required." recorded for a required field.</summary>
+    private bool TryGetPresent(InputField field, out JsonElement value)
     {
-        if (value.ValueKind != JsonValueKind.String)
+        if (_object.TryGetProperty(field.Name, out value) && value.ValueKind != JsonValueKind.Null)
         {
-            Error(field, $"Must be a string, not {Describe(value.ValueKind)}.");
-            return null;
+            return true;
         }
 
-        if (!TryGetString(value, out var text))
+        if (field.Required)
         {
-            Error(field, "Must be valid Unicode text (it contains an unpaired surrogate or invalid UTF-8).");
-            return null;
+            Error(field.Name, "Is required.");
         }
 
-        if (TextRules.Check(text, maxLength, multiline) is { } problem)
-        {
-            Error(field, problem);
-            return null;
-        }
-
-        return text;
+        return false;
     }
 
-    private bool TryGet(string field, out JsonElement value) => _object.TryGetProperty(field, out value);
-
-    /// <summary>A required field's value when it is a number; otherwise false, with the error recorded.</summary>
-    private bool TryGetRequiredNumber(string field, out JsonElement value)
+    /// <summary>The field's value when it is a number; otherwise false, with the error recorded.</summary>
+    private bool TryGetNumber(InputField field, out JsonElement value)
     {
-        if (!TryGet(field, out value) || value.ValueKind == JsonValueKind.Null)
+        if (!TryGetPresent(field, out value))
         {
-            Error(field, "Is required.");
             return false;
         }
 
         if (value.ValueKind != JsonValueKind.Number)
         {
-            Error(field, $"Must be a number, not {Describe(value.ValueKind)}.");
+            Error(field.Name, $"Must be a number, not {Describe(value.ValueKind)}.");
             return false;
         }
 

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -57,6 +58,31 @@ internal static class OpenApiTransformers
         {
             schema.Format = "decimal";
             schema.MultipleOf = 0.01m;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The rules of a body the endpoints read themselves (<see cref="IJsonInput{TSelf}"/>), from its fields:
+    /// which are required, and each one's bounds. The rules are stated once, on the fields.
+    /// </summary>
+    public static Task DescribeInputFields(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        var type = context.JsonTypeInfo.Type;
+        if (!type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJsonInput<>))
+            || type.GetProperty(nameof(IJsonInput<>.Fields), BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is not IReadOnlyList<InputField> fields)
+        {
+            return Task.CompletedTask;
+        }
+
+        schema.Required = fields.Where(f => f.Required).Select(f => f.Name).ToHashSet();
+        foreach (var field in fields)
+        {
+            if (schema.Properties is { } properties && properties.TryGetValue(field.Name, out var value) && value is OpenApiSchema property)
+            {
+                field.Describe(property);
+            }
         }
 
         return Task.CompletedTask;

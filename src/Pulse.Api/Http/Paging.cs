@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Mvc;
+using Pulse.Api.Data;
 
 namespace Pulse.Api.Http;
 
@@ -39,33 +40,34 @@ internal static class Paging
         return valid;
     }
 
-    public static string Encode(long lastId) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{CursorPrefix}{lastId}")));
-
-    /// <summary>The relative link to the page after the one ending at <paramref name="lastId"/>, keeping the other query parameters.</summary>
-    public static string NextLink(string path, int limit, long lastId, params (string Name, string? Value)[] parameters)
+    /// <summary>
+    /// The answer for rows read in id order after the cursor, at most <paramref name="limit"/> + 1 of them (the
+    /// extra one only tells that a next page exists): the first <paramref name="limit"/> as items, and the
+    /// relative link to the next page, which keeps <paramref name="parameters"/> and is also sent as
+    /// <c>Link: &lt;next&gt;; rel="next"</c> (RFC 8288). No link on the last page.
+    /// </summary>
+    public static Page<TItem> Page<TRow, TItem>(
+        HttpResponse response, string path, int limit, IReadOnlyList<TRow> rows, Func<TRow, TItem> toItem, params (string Name, string? Value)[] parameters)
+        where TRow : IVersionedEntity
     {
-        var query = new StringBuilder(path)
-            .Append(CultureInfo.InvariantCulture, $"?limit={limit}&cursor={Encode(lastId)}");
-        foreach (var (name, value) in parameters)
+        string? next = null;
+        if (rows.Count > limit)
         {
-            if (value is not null)
+            var link = new StringBuilder(path).Append(CultureInfo.InvariantCulture, $"?limit={limit}&cursor={Encode(rows[limit - 1].Id)}");
+            foreach (var (name, value) in parameters.Where(p => p.Value is not null))
             {
-                query.Append('&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
+                link.Append('&').Append(name).Append('=').Append(Uri.EscapeDataString(value!));
             }
-        }
 
-        return query.ToString();
-    }
-
-    /// <summary>Adds <c>Link: &lt;next&gt;; rel="next"</c> (RFC 8288) when there is a next page.</summary>
-    public static void SetLinkHeader(HttpResponse response, string? next)
-    {
-        if (next is not null)
-        {
+            next = link.ToString();
             response.Headers.Link = $"<{next}>; rel=\"next\"";
         }
+
+        return new Page<TItem>([.. rows.Take(limit).Select(toItem)], next);
     }
+
+    private static string Encode(long lastId) =>
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{CursorPrefix}{lastId}")));
 
     private static bool TryDecode(string cursor, out long afterId)
     {

@@ -3,9 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Pulse.Api.Http;
 
-/// <summary>Reads one item from a JSON element; returns null or records errors (keyed under the prefix) when it is invalid.</summary>
-internal delegate T? InputReader<T>(JsonElement element, InputErrors errors, string prefix);
-
 /// <summary>
 /// Turns request bodies into validated inputs for the JSON endpoints: one object, or (for POST) an array of
 /// 1 to <see cref="MaxBatch"/> objects validated as a whole, so that one bad item rejects the batch with
@@ -15,9 +12,9 @@ internal static class RequestInputs
 {
     public const int MaxBatch = 1000;
 
-    public static async Task<Inputs<T>> ReadOneOrManyAsync<T>(
-        HttpRequest request, long maxBytes, string what, InputReader<T> read, Func<T, long?> idOf, CancellationToken cancellationToken)
-        where T : class
+    /// <summary>One object or a batch, for a POST.</summary>
+    public static async Task<Inputs<T>> ReadOneOrManyAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+        where T : class, IJsonInput<T>
     {
         var body = await JsonBody.ReadAsync(request, maxBytes, cancellationToken);
         if (body.Problem is { } problem)
@@ -30,13 +27,13 @@ internal static class RequestInputs
         var errors = new InputErrors();
         if (root.ValueKind != JsonValueKind.Array)
         {
-            return One(root, errors, read);
+            return One<T>(root, errors);
         }
 
         var count = root.GetArrayLength();
         if (count is 0 or > MaxBatch)
         {
-            errors.Add(InputErrors.Body, $"A batch holds 1 to {MaxBatch} {what}s; this one has {count}.");
+            errors.Add(InputErrors.Body, $"A batch holds 1 to {MaxBatch} {T.What}s; this one has {count}.");
             return Inputs<T>.Invalid(errors);
         }
 
@@ -46,10 +43,10 @@ internal static class RequestInputs
         foreach (var element in root.EnumerateArray())
         {
             var prefix = $"[{index}]";
-            if (read(element, errors, prefix) is { } item)
+            if (Read<T>(element, errors, prefix) is { } item)
             {
                 items.Add(item);
-                if (idOf(item) is { } id && !firstIndexOfId.TryAdd(id, index))
+                if (item.Id is { } id && !firstIndexOfId.TryAdd(id, index))
                 {
                     errors.Add($"{prefix}.id", $"Repeats the id of [{firstIndexOfId[id]}]; ids in a batch must differ.");
                 }
@@ -62,9 +59,8 @@ internal static class RequestInputs
     }
 
     /// <summary>One object for a PUT to <paramref name="routeId"/>: a body id, if any, must be the route's.</summary>
-    public static async Task<Inputs<T>> ReadOneAsync<T>(
-        HttpRequest request, long maxBytes, InputReader<T> read, Func<T, long?> idOf, long routeId, CancellationToken cancellationToken)
-        where T : class
+    public static async Task<Inputs<T>> ReadOneAsync<T>(HttpRequest request, long maxBytes, long routeId, CancellationToken cancellationToken)
+        where T : class, IJsonInput<T>
     {
         var body = await JsonBody.ReadAsync(request, maxBytes, cancellationToken);
         if (body.Problem is { } problem)
@@ -74,8 +70,8 @@ internal static class RequestInputs
 
         using var document = body.Document!;
         var errors = new InputErrors();
-        var inputs = One(document.RootElement, errors, read);
-        if (inputs.Items is [var item] && idOf(item) is { } bodyId && bodyId != routeId)
+        var inputs = One<T>(document.RootElement, errors);
+        if (inputs.Items is [{ Id: { } bodyId }] && bodyId != routeId)
         {
             errors.Add("id", $"Must be {routeId}, the id in the URL, or be left out (was {bodyId}).");
             return Inputs<T>.Invalid(errors);
@@ -84,13 +80,14 @@ internal static class RequestInputs
         return inputs;
     }
 
-    /// <summary>One item; <paramref name="read"/> reports a root that is not an object (JsonFields.Open).</summary>
-    private static Inputs<T> One<T>(JsonElement root, InputErrors errors, InputReader<T> read)
-        where T : class
-    {
-        var item = read(root, errors, string.Empty);
-        return item is not null && errors.IsEmpty ? new Inputs<T>([item], false, null, null) : Inputs<T>.Invalid(errors);
-    }
+    private static Inputs<T> One<T>(JsonElement root, InputErrors errors)
+        where T : class, IJsonInput<T> =>
+        Read<T>(root, errors, string.Empty) is { } item && errors.IsEmpty ? new Inputs<T>([item], false, null, null) : Inputs<T>.Invalid(errors);
+
+    /// <summary>One item; a root that is not an object is reported by <see cref="JsonFields.Open"/>.</summary>
+    private static T? Read<T>(JsonElement element, InputErrors errors, string prefix)
+        where T : class, IJsonInput<T> =>
+        JsonFields.Open(element, errors, prefix, T.What, T.Fields) is { } fields ? T.Read(fields) : null;
 }
 
 /// <summary>Validated inputs, or the answer that rejects the request: a problem (415, 413, malformed JSON) or invalid fields.</summary>

@@ -1,55 +1,33 @@
 using System.ComponentModel;
-using System.ComponentModel.DataAnnotations;
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
+using Pulse.Api.Data;
 using Pulse.Api.Http;
 
 namespace Pulse.Api.Tasks;
-
-/// <summary>The rules of a task's fields, shared by the input reader, the database mapping and the OpenAPI document.</summary>
-internal static class TaskRules
-{
-    public const int TitleMaxLength = 200;
-    public const int DescriptionMaxLength = 2000;
-
-    public static readonly IReadOnlyList<string> Fields = ["id", "title", "description", "status", "dueDate"];
-
-    /// <summary>Reads one task from a request body; null (with errors recorded under <paramref name="prefix"/>) when invalid.</summary>
-    public static TaskInput? Read(JsonElement element, InputErrors errors, string prefix = "")
-    {
-        if (JsonFields.Open(element, errors, prefix, "task", Fields) is not { } fields)
-        {
-            return null;
-        }
-
-        var id = fields.OptionalId("id");
-        var title = fields.RequiredText("title", TitleMaxLength);
-        var description = fields.OptionalText("description", DescriptionMaxLength, multiline: true);
-        var status = fields.OptionalChoice("status", TaskStates.All);
-        var dueDate = fields.OptionalDate("dueDate");
-        return title is null
-            ? null
-            : new TaskInput { Id = id, Title = title, Description = description, Status = status is null ? TaskState.Todo : TaskStates.Parse(status), DueDate = dueDate };
-    }
-}
 
 /// <summary>
 /// A task as clients send it (POST, and PUT where a body id, if any, must equal the URL's). Absent optional
 /// fields take their defaults, also on PUT. createdAt and updatedAt may be sent back and are ignored; any
 /// other field is an error.
 /// </summary>
-internal sealed class TaskInput
+internal sealed class TaskInput : IJsonInput<TaskInput>
 {
+    private static readonly TextField TitleField = new("title", TaskItem.TitleMaxLength);
+    private static readonly TextField DescriptionField = new("description", TaskItem.DescriptionMaxLength, Required: false, Multiline: true);
+    private static readonly ChoiceField StatusField = new("status", TaskStates.All);
+    private static readonly DateField DueDateField = new("dueDate");
+
+    public static string What => "task";
+
+    public static IReadOnlyList<InputField> Fields { get; } = [InputField.Id, TitleField, DescriptionField, StatusField, DueDateField];
+
     /// <summary>Optional: on POST the service picks one when absent; on PUT it must equal the URL's.</summary>
-    [Range(1, JsonFields.MaxId)]
     public long? Id { get; init; }
 
     /// <summary>1 to 200 characters, not only white space, no control characters.</summary>
-    [StringLength(TaskRules.TitleMaxLength, MinimumLength = 1)]
     public required string Title { get; init; }
 
     /// <summary>Optional (null), at most 2000 characters; line breaks and tabs allowed, other control characters not.</summary>
-    [StringLength(TaskRules.DescriptionMaxLength)]
     public string? Description { get; init; }
 
     /// <summary>todo (the default), in_progress or done.</summary>
@@ -57,6 +35,18 @@ internal sealed class TaskInput
 
     /// <summary>Optional (null) calendar date, YYYY-MM-DD.</summary>
     public DateOnly? DueDate { get; init; }
+
+    public static TaskInput? Read(JsonFields fields)
+    {
+        var id = fields.WholeNumber(InputField.Id);
+        var title = fields.Text(TitleField);
+        var description = fields.Text(DescriptionField);
+        var status = fields.Choice(StatusField);
+        var dueDate = fields.Date(DueDateField);
+        return title is null
+            ? null
+            : new TaskInput { Id = id, Title = title, Description = description, Status = status is null ? TaskState.Todo : TaskStates.Parse(status), DueDate = dueDate };
+    }
 }
 
 /// <summary>A task as the service returns it.</summary>

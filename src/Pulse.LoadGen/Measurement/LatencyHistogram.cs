@@ -1,32 +1,21 @@
-using System.Numerics;
+using HdrHistogram;
 
 namespace Pulse.LoadGen.Measurement;
 
 /// <summary>
-/// A log-linear histogram of non-negative integers (latencies in nanoseconds), with the bucket layout of
-/// Gil Tene's HdrHistogram (hdrhistogram.org: "buckets" are powers of two, each split into linear
-/// "sub-buckets"; every bucket after the first keeps only its top half, because its bottom half is already
-/// covered by the buckets before it). With 2^8 sub-buckets a bucket is never wider than 1/128 of its lower
-/// bound, and a percentile reported as the middle of its bucket is within 1/256 (0.39%) of the exact
-/// nearest-rank percentile. Values below 256 are kept exactly.
+/// Latencies in nanoseconds, recorded by many senders at once: the distribution in HdrHistogram's concurrent
+/// histogram (hdrhistogram.org) with <see cref="SignificantDigits"/> significant digits, so a percentile is
+/// within 1/1024 of the value it stands for, plus the exact count, sum, minimum and maximum, which HdrHistogram
+/// knows only to the width of a bucket. Recording takes no lock and allocates nothing.
 /// </summary>
-/// <remarks>
-/// Recording is lock-free and allocation-free (one <see cref="Interlocked"/> increment per value plus
-/// compare-exchange loops for the exact minimum and maximum), so many senders may record at once while a
-/// reader copies the counts for a progress display.
-/// </remarks>
 internal sealed class LatencyHistogram
 {
-    /// <summary>log2 of the number of sub-buckets of the first bucket.</summary>
-    public const int SubBucketBits = 8;
+    public const int SignificantDigits = 3;
 
-    private const int SubBucketCount = 1 << SubBucketBits;
-    private const int SubBucketHalf = SubBucketCount / 2;
+    /// <summary>The largest value the distribution tells apart, a day; a larger one counts there as a day but is still the exact maximum.</summary>
+    public const long HighestTrackable = 86_400_000_000_000;
 
-    /// <summary>Number of counters needed to cover every non-negative <see cref="long"/>.</summary>
-    public static readonly int BucketCount = IndexOf(long.MaxValue) + 1;
-
-    private readonly long[] _counts = new long[BucketCount];
+    private readonly LongConcurrentHistogram _distribution = new(1, HighestTrackable, SignificantDigits);
     private long _count;
     private long _sum;
     private long _min = long.MaxValue;
@@ -46,12 +35,8 @@ internal sealed class LatencyHistogram
     /// <summary>Records one value; negative values count as 0.</summary>
     public void Record(long value)
     {
-        if (value < 0)
-        {
-            value = 0;
-        }
-
-        Interlocked.Increment(ref _counts[IndexOf(value)]);
+        value = Math.Max(value, 0);
+        _distribution.RecordValue(Math.Min(value, HighestTrackable));
         Interlocked.Add(ref _sum, value);
         UpdateMin(value);
         UpdateMax(value);
@@ -66,8 +51,8 @@ internal sealed class LatencyHistogram
         return snapshot.ValueAtQuantile(quantile);
     }
 
-    /// <summary>Adds this histogram's counters into <paramref name="counts"/>, which must hold <see cref="BucketCount"/> entries.</summary>
-    internal void AddCountsTo(long[] counts, ref long count, ref long sum, ref long min, ref long max)
+    /// <summary>Adds this histogram's counts to <paramref name="distribution"/> and its exact figures to the others.</summary>
+    internal void AddTo(HistogramBase distribution, ref long count, ref long sum, ref long min, ref long max)
     {
         var recorded = Count;
         if (recorded == 0)
@@ -75,58 +60,12 @@ internal sealed class LatencyHistogram
             return;
         }
 
-        for (var i = 0; i < _counts.Length; i++)
-        {
-            var c = Volatile.Read(ref _counts[i]);
-            if (c != 0)
-            {
-                counts[i] += c;
-            }
-        }
-
+        distribution.Add(_distribution);
         count += recorded;
         sum += Sum;
         min = Math.Min(min, Volatile.Read(ref _min));
         max = Math.Max(max, Volatile.Read(ref _max));
     }
-
-    /// <summary>Index of the counter that holds <paramref name="value"/> (which must not be negative).</summary>
-    public static int IndexOf(long value)
-    {
-        if (value < SubBucketCount)
-        {
-            return (int)value;
-        }
-
-        // The highest set bit picks the power-of-two bucket; the next SubBucketBits - 1 bits pick the sub-bucket.
-        var shift = (63 - BitOperations.LeadingZeroCount((ulong)value)) - (SubBucketBits - 1);
-        var top = (int)(value >> shift);
-        return SubBucketCount + ((shift - 1) * SubBucketHalf) + (top - SubBucketHalf);
-    }
-
-    /// <summary>Smallest value that lands in counter <paramref name="index"/>.</summary>
-    public static long LowestEquivalent(int index)
-    {
-        if (index < SubBucketCount)
-        {
-            return index;
-        }
-
-        var k = index - SubBucketCount;
-        var shift = (k / SubBucketHalf) + 1;
-        var top = (long)((k % SubBucketHalf) + SubBucketHalf);
-        return top << shift;
-    }
-
-    /// <summary>Number of distinct values that land in counter <paramref name="index"/>.</summary>
-    public static long Width(int index) =>
-        index < SubBucketCount ? 1 : 1L << (((index - SubBucketCount) / SubBucketHalf) + 1);
-
-    /// <summary>Largest value that lands in counter <paramref name="index"/>.</summary>
-    public static long HighestEquivalent(int index) => LowestEquivalent(index) + (Width(index) - 1);
-
-    /// <summary>The value reported for counter <paramref name="index"/>: the middle of its range.</summary>
-    public static long Representative(int index) => LowestEquivalent(index) + (Width(index) / 2);
 
     private void UpdateMin(long value)
     {
@@ -160,12 +99,12 @@ internal sealed class LatencyHistogram
 }
 
 /// <summary>
-/// A single-threaded copy of one or more <see cref="LatencyHistogram"/>s' counters, for merging endpoints into
-/// an overall view and for the difference between two moments (the progress display's last interval).
+/// A single-threaded copy of one or more <see cref="LatencyHistogram"/>s, for merging endpoints into an overall
+/// view and for the difference between two moments (the progress display's last interval).
 /// </summary>
 internal sealed class HistogramCounts
 {
-    private readonly long[] _counts = new long[LatencyHistogram.BucketCount];
+    private readonly LongHistogram _distribution = new(1, LatencyHistogram.HighestTrackable, LatencyHistogram.SignificantDigits);
 
     public long Count { get; private set; }
 
@@ -179,7 +118,7 @@ internal sealed class HistogramCounts
 
     public void Clear()
     {
-        Array.Clear(_counts);
+        _distribution.Reset();
         Count = 0;
         Sum = 0;
         Min = long.MaxValue;
@@ -190,18 +129,23 @@ internal sealed class HistogramCounts
     {
         ArgumentNullException.ThrowIfNull(histogram);
         long count = Count, sum = Sum, min = Min, max = Max;
-        histogram.AddCountsTo(_counts, ref count, ref sum, ref min, ref max);
+        histogram.AddTo(_distribution, ref count, ref sum, ref min, ref max);
         (Count, Sum, Min, Max) = (count, sum, min, max);
     }
 
-    /// <summary>Makes this the counts recorded between <paramref name="earlier"/> and <paramref name="later"/>.</summary>
+    /// <summary>Makes this the values recorded between <paramref name="earlier"/> and <paramref name="later"/>.</summary>
     public void SetToDifference(HistogramCounts later, HistogramCounts earlier)
     {
         ArgumentNullException.ThrowIfNull(later);
         ArgumentNullException.ThrowIfNull(earlier);
-        for (var i = 0; i < _counts.Length; i++)
+        _distribution.Reset();
+        foreach (var bucket in later._distribution.RecordedValues())
         {
-            _counts[i] = later._counts[i] - earlier._counts[i];
+            var added = bucket.CountAtValueIteratedTo - earlier._distribution.GetCountAtValue(bucket.ValueIteratedTo);
+            if (added > 0)
+            {
+                _distribution.RecordValueWithCount(bucket.ValueIteratedTo, added);
+            }
         }
 
         Count = later.Count - earlier.Count;
@@ -211,28 +155,17 @@ internal sealed class HistogramCounts
     }
 
     /// <summary>
-    /// Nearest-rank percentile: the smallest recorded value with at least <c>ceil(q * count)</c> values at or
-    /// below it, reported as the middle of its counter's range and clamped to the exact minimum and maximum.
+    /// Nearest-rank percentile as HdrHistogram reports it (the highest value of the bucket that holds it), clamped
+    /// to the exact minimum and maximum.
     /// </summary>
     public long ValueAtQuantile(double quantile)
     {
-        if (Count <= 0)
+        if (Count <= 0 || _distribution.TotalCount == 0)
         {
             return 0;
         }
 
-        var rank = (long)Math.Ceiling(Math.Clamp(quantile, 0, 1) * Count);
-        rank = Math.Clamp(rank, 1, Count);
-        long seen = 0;
-        for (var i = 0; i < _counts.Length; i++)
-        {
-            seen += _counts[i];
-            if (seen >= rank)
-            {
-                return Math.Clamp(LatencyHistogram.Representative(i), Math.Min(Min, Max), Math.Max(Min, Max));
-            }
-        }
-
-        return Max;
+        var value = _distribution.GetValueAtPercentile(Math.Clamp(quantile, 0, 1) * 100);
+        return Math.Clamp(value, Math.Min(Min, Max), Math.Max(Min, Max));
     }
 }

@@ -1,10 +1,11 @@
-using Pulse.Api.Data;
+namespace Pulse.Api.Data;
 
-namespace Pulse.Api.Products;
-
-/// <summary>A catalogue entry (seed 002's product) as stored.</summary>
+/// <summary>A catalogue entry as stored.</summary>
 internal sealed class Product : IVersionedEntity
 {
+    /// <summary>Characters the name column holds (migration 0001), and so the most a name may have.</summary>
+    public const int NameMaxLength = 200;
+
     public long Id { get; set; }
 
     public required string Name { get; set; }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using Pulse.Api.Hosting;
+using Pulse.Api.Data;
 
-namespace Pulse.Api.Data;
+namespace Pulse.Api.Hosting;
 
 /// <summary>
 /// The <c>migrate</c> verb (<c>dotnet Pulse.Api.dll migrate [--Database:...=...]</c>): applies the schema with
@@ -16,7 +16,7 @@ internal static partial class MigrateCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args[1..]);
+        var builder = WebApplication.CreateBuilder(ServiceDefaults.BuilderOptions(args[1..]));
         builder.AddServiceDefaults();
         builder.AddPulseData();
         await using var app = builder.Build();

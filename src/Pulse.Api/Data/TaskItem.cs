@@ -1,11 +1,16 @@
 using System.Text.Json.Serialization;
-using Pulse.Api.Data;
 
-namespace Pulse.Api.Tasks;
+namespace Pulse.Api.Data;
 
-/// <summary>A task of the tracker (seed 001) as stored. Named so that it does not shadow <see cref="Task"/>.</summary>
+/// <summary>A task of the tracker as stored. Named so that it does not shadow <see cref="Task"/>.</summary>
 internal sealed class TaskItem : IVersionedEntity
 {
+    /// <summary>Characters the title column holds (migration 0002), and so the most a title may have.</summary>
+    public const int TitleMaxLength = 200;
+
+    /// <summary>Characters the description column holds (migration 0002).</summary>
+    public const int DescriptionMaxLength = 2000;
+
     public long Id { get; set; }
 
     public required string Title { get; set; }
