@@ -14,7 +14,15 @@ try
     }
 
     Console.Error.WriteLine($"Cloud assembly: {assembly.Directory}");
-    return 0;
+
+    // The CDK CLI refuses to synthesize or deploy stacks with error annotations; so does this entry point.
+    var errors = PulseApp.Errors(assembly.Directory);
+    foreach (var error in errors)
+    {
+        Console.Error.WriteLine($"Error: {error}");
+    }
+
+    return errors.Count > 0 ? 1 : 0;
 }
 catch (InvalidSettingsException e)
 {
