@@ -97,7 +97,9 @@ internal static class PulseApp
             {
                 errors.AddRange(entries.Value.EnumerateArray()
                     .Where(e => e.GetProperty("type").GetString() == "aws:cdk:error")
-                    .Select(e => $"{artifact.Name}: {e.GetProperty("data").GetString()}"));
+                    .Select(e => e.GetProperty("data") is { ValueKind: JsonValueKind.String } data
+                        ? $"{artifact.Name}: {data.GetString()}"
+                        : $"{artifact.Name}: {e.GetProperty("data").GetRawText()}"));
             }
         }
 

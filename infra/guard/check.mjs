@@ -58,8 +58,8 @@ if (run.error || ![0, 5, 19].includes(run.status)) {
 const reports = JSON.parse(run.stdout);
 
 const byFile = new Map(templates.map((t) => [t.file, t]));
-const failures = [];
-const suppressed = [];
+const failures = new Set();
+const suppressed = new Set();
 for (const report of reports) {
   const template = byFile.get(report.name) ?? templates.find((t) => report.name.endsWith(t.file.replace(/^\.\//, '')));
   const resources = JSON.parse(readFileSync(template.file, 'utf8')).Resources ?? {};
@@ -70,16 +70,16 @@ for (const report of reports) {
     // Every clause that failed names the property it read: /Resources/<logical id>/...
     const ids = [...new Set([...text.matchAll(/"path":"\/Resources\/([^/"]+)/g)].map((m) => m[1]))];
     if (ids.length === 0) {
-      failures.push(`${control} ${template.name}: ${summary} (no resource named, cannot be suppressed)`);
+      failures.add(`${control} ${template.name}: ${summary} (no resource named, cannot be suppressed)`);
       continue;
     }
     for (const id of ids) {
       const entries = resources[id]?.Metadata?.cfn_guard?.rules_to_suppress ?? [];
       const entry = entries.find((e) => e.id === control);
       if (entry && typeof entry.reason === 'string' && entry.reason.trim().length >= 10) {
-        suppressed.push(`${control} ${template.name}/${id}: ${entry.reason}`);
+        suppressed.add(`${control} ${template.name}/${id}: ${entry.reason}`);
       } else {
-        failures.push(`${control} ${template.name}/${id}: ${summary}`);
+        failures.add(`${control} ${template.name}/${id}: ${summary}`);
       }
     }
   }
@@ -87,5 +87,5 @@ for (const report of reports) {
 
 for (const s of suppressed) console.log(`suppressed ${s}`);
 for (const f of failures) console.log(`FAIL ${f}`);
-console.log(`cfn-guard Control Tower: ${templates.length} templates, ${failures.length} unsuppressed failures, ${suppressed.length} suppressed`);
-process.exit(failures.length > 0 ? 1 : 0);
+console.log(`cfn-guard Control Tower: ${templates.length} templates, ${failures.size} unsuppressed failures, ${suppressed.size} suppressed`);
+process.exit(failures.size > 0 ? 1 : 0);

@@ -74,7 +74,7 @@ internal sealed class EventLogDelivery : Construct
     }
 
     /// <summary>Events the rule matched but could not deliver to its targets (AWS/Events FailedInvocations), summed over 5 minutes.</summary>
-    public static Metric FailedInvocations(CfnRule rule, string label)
+    public static Metric FailedInvocations(CfnRule rule, string? label = null)
     {
         ArgumentNullException.ThrowIfNull(rule);
         return new Metric(new MetricProps

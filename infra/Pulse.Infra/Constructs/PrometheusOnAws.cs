@@ -37,6 +37,9 @@ internal sealed class PrometheusOnAws : Construct
     /// <summary>The collector's hard memory limit: it is killed (not the service) if it ever grows past it.</summary>
     public const int MemoryLimitMiB = 256;
 
+    /// <summary>The uid the collector runs as (the OpenTelemetry collector images' conventional unprivileged uid).</summary>
+    public const string CollectorUser = "10001";
+
     /// <summary>How often the service is scraped and the container metrics are collected.</summary>
     public const int IntervalSeconds = 30;
 
@@ -63,6 +66,9 @@ internal sealed class PrometheusOnAws : Construct
             // Losing metrics must not take the service down with it.
             Essential = false,
             ReadonlyRootFilesystem = true,
+            // An unprivileged uid, stated so ECS enforces it (Control Tower CT.ECS.PR.3): the collector reads its
+            // configuration from the environment, writes nothing and listens on no privileged port.
+            User = CollectorUser,
             MemoryReservationMiB = MemoryReservationMiB,
             MemoryLimitMiB = MemoryLimitMiB,
             Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret> { [ConfigVariable] = Amazon.CDK.AWS.ECS.Secret.FromSsmParameter(Config) },

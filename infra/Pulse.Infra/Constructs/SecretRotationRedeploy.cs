@@ -120,7 +120,6 @@ internal sealed class SecretRotationRedeploy : Construct
             DimensionsMap = new Dictionary<string, string> { ["RuleName"] = OnRotationFailed.Ref },
             Statistic = Stats.SUM,
             Period = Duration.Minutes(5),
-            Label = "Failed rotations",
         });
 
         var period = Duration.Minutes(5);

@@ -51,7 +51,7 @@ internal sealed class TaskFailureDetection : Construct
             },
         };
         Rule = delivery.Deliver(this, "Rule", $"Tasks of {settings.ResourcePrefix} that failed to start or whose essential container exited", EventPattern, LogGroup);
-        FailedInvocations = EventLogDelivery.FailedInvocations(Rule, "Undelivered task-failure events");
+        FailedInvocations = EventLogDelivery.FailedInvocations(Rule);
 
         FilterPattern = Amazon.CDK.AWS.Logs.FilterPattern.Any(
             FailureStopCodes.Select(code => Amazon.CDK.AWS.Logs.FilterPattern.StringValue("$.detail.stopCode", "=", code)).ToArray());

@@ -203,7 +203,7 @@ internal sealed class ServiceStack : Stack
             // Refuses `cdk synth` and `cdk deploy` of this stack (and stops `dotnet run`), while `cdk destroy`,
             // `cdk ls` and the registry stack's deployment, which need no image, still work.
             Annotations.Of(this).AddError(
-                $"{settings.Name}.imageTag is not set: this stack would run {repository.RepositoryName}:{UnsetImageTag}, which does not exist. " +
+                $"{settings.Name}.imageTag is not set: this stack would run {settings.ResourcePrefix}-api:{UnsetImageTag}, which does not exist. " +
                 $"Deploy the commit CI pushed: -c {settings.Name}.imageTag=<commit>.");
         }
 
@@ -282,6 +282,12 @@ internal sealed class ServiceStack : Stack
         Nag.Suppress(
             TaskDefinition,
             new NagSuppression("AwsSolutions-ECS2", "The environment holds only non-secret settings (ports, provider, EMF namespace and service name); database credentials are ECS secrets from Secrets Manager."));
+        if (!settings.ReadOnlyRootFilesystem)
+        {
+            Guard.Suppress(
+                TaskDefinition,
+                new GuardSuppression("CT.ECS.PR.6", $"{settings.Name}.readOnlyRootFilesystem is false, which ECS Exec ({settings.Name}.ecsExec) needs: its SSM agent writes into the container."));
+        }
 
         // The execution role's policy: ecr:GetAuthorizationToken has no resource-level permissions.
         if (TaskDefinition.ExecutionRole?.Node.TryFindChild("DefaultPolicy") is IConstruct executionPolicy)
