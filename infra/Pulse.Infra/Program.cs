@@ -15,14 +15,21 @@ try
 
     Console.Error.WriteLine($"Cloud assembly: {assembly.Directory}");
 
-    // The CDK CLI refuses to synthesize or deploy stacks with error annotations; so does this entry point.
+    // Stacks with error annotations (a missing image tag): the CDK CLI refuses to synthesize or deploy them
+    // but still lists and destroys them, so under the CLI (which sets CDK_CLI_VERSION) the assembly is handed
+    // over as it is; run directly, this entry point fails the way `cdk synth` would.
     var errors = PulseApp.Errors(assembly.Directory);
-    foreach (var error in errors)
+    if (System.Environment.GetEnvironmentVariable("CDK_CLI_VERSION") is null)
     {
-        Console.Error.WriteLine($"Error: {error}");
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine($"Error: {error}");
+        }
+
+        return errors.Count > 0 ? 1 : 0;
     }
 
-    return errors.Count > 0 ? 1 : 0;
+    return 0;
 }
 catch (InvalidSettingsException e)
 {

@@ -115,11 +115,13 @@ internal sealed class Monitoring : Construct
     public Dictionary<string, Alarm> Alarms { get; }
 
     /// <summary>
-    /// The alarms that roll an ECS deployment back when they fire during it (the service stack hands their
-    /// names to the service's deployment alarms, next to the circuit breaker). Add an alarm here, before the
-    /// service stack reads the list, to make deployments roll back on it too (e.g. an SLO burn-rate alarm).
+    /// Names of the alarms that roll an ECS deployment back when they fire during it (the service stack hands
+    /// them to the service's deployment alarms, next to the circuit breaker). Add an alarm's name here, before
+    /// the service stack reads the list, to make deployments roll back on it too (e.g. an SLO burn-rate
+    /// composite alarm). Plain names rather than references: an alarm on the service's own metrics would
+    /// otherwise make the service and the alarm depend on each other.
     /// </summary>
-    public List<IAlarm> DeploymentAlarms { get; }
+    public List<string> DeploymentAlarms { get; }
 
     public Dashboard? Dashboard { get; }
 
@@ -195,8 +197,8 @@ internal sealed class Monitoring : Construct
             DatapointsToAlarm = 5,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         }));
-        DeploymentAlarms.Add(Alarms["5xxRate"]);
-        DeploymentAlarms.Add(Alarms["Latency"]);
+        DeploymentAlarms.Add($"{settings.ResourcePrefix}-http-5xx-rate");
+        DeploymentAlarms.Add($"{settings.ResourcePrefix}-latency-p99");
 
         AddAlarm("Cpu", new Alarm(this, "HighCpu", new AlarmProps
         {

@@ -194,7 +194,7 @@ internal sealed class ServiceStack : Stack
         if (Monitoring.DeploymentAlarms.Count > 0)
         {
             Service.EnableDeploymentAlarms(
-                [.. Monitoring.DeploymentAlarms.Select(a => a.AlarmName)],
+                [.. Monitoring.DeploymentAlarms],
                 new DeploymentAlarmOptions { Behavior = AlarmBehavior.ROLLBACK_ON_ALARM });
         }
 
