@@ -39,7 +39,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     [RequiresToolsTheory("node")]
     [InlineData("shared")]
     [InlineData("prod")]
-    public void DashboardHasTheSeedWidgetsAtTheServiceDimension(string env)
+    public void DashboardHasTheServicesEmfWidgetsAtTheServiceDimension(string env)
     {
         var widgets = Widgets(env);
         var service = $"Service|pulse-api-{env}";
@@ -208,8 +208,8 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     }
 
     /// <summary>
-    /// Seed 000's second defect: its service-level alarm watched a dimension set the service never emitted,
-    /// so it could never fire. Every alarm on the EMF namespace must read a metric at an emitted set.
+    /// An alarm on a dimension set the service never emits can never fire. Every alarm on the EMF namespace
+    /// must read a metric at an emitted set.
     /// </summary>
     [RequiresToolsFact("node")]
     public void EveryAlarmOnTheEmfNamespaceReadsADimensionSetTheServiceEmits()

@@ -150,14 +150,14 @@ public sealed class TaskFailureTests(SynthesizedApp app)
     }
 
     [RequiresToolsFact("node")]
-    public void TheSeedsSingleStopCodeFilterWouldMissExitedContainers()
+    public void ASingleStopCodeFilterWouldMissExitedContainers()
     {
-        // The evaluator used above tells the two apart: seed 003's filter counts only one of the rule's stop codes.
-        const string seedFilter = """{ $.detail.stopCode = "TaskFailedToStart" }""";
+        // The evaluator used above tells the two apart: a filter on one stop code counts only half of what the rule delivers.
+        const string singleCodeFilter = """{ $.detail.stopCode = "TaskFailedToStart" }""";
         var cluster = "arn:aws:ecs:eu-central-1:123456789012:cluster/pulse";
 
-        Assert.True(LogFilterPattern.Matches(seedFilter, TaskEvent(cluster, "STOPPED", "TaskFailedToStart")));
-        Assert.False(LogFilterPattern.Matches(seedFilter, TaskEvent(cluster, "STOPPED", "EssentialContainerExited")));
+        Assert.True(LogFilterPattern.Matches(singleCodeFilter, TaskEvent(cluster, "STOPPED", "TaskFailedToStart")));
+        Assert.False(LogFilterPattern.Matches(singleCodeFilter, TaskEvent(cluster, "STOPPED", "EssentialContainerExited")));
     }
 
     [RequiresToolsTheory("node")]
