@@ -42,6 +42,9 @@ public sealed class CloudFormationToolTests(SynthesizedApp app)
         }
         """;
 
+    private static void RequireCfnLint() =>
+        Assert.True(ExternalTools.Find("cfn-lint") is not null, "cfn-lint is not on PATH: pip install cfn-lint==1.51.0 (.ci/run installs it).");
+
     private IEnumerable<string> AllTemplates =>
         app.StackNames.Select(s => Path.Combine(app.Directory, s + ".template.json"))
             .Concat(app.ShippedStackNames.Select(s => Path.Combine(app.ShippedDirectory, s + ".template.json")));
@@ -49,6 +52,7 @@ public sealed class CloudFormationToolTests(SynthesizedApp app)
     [RequiresCfnLintFact]
     public async Task CfnLintFindsNoErrorOrWarningInAnyTemplate()
     {
+        RequireCfnLint();
         var version = await ProcessRunner.RunAsync("cfn-lint", ["--version"], timeout: TimeSpan.FromMinutes(1));
         Assert.StartsWith("cfn-lint " + CfnLintVersion, version.StandardOutput.Trim(), StringComparison.Ordinal);
         Assert.Equal(8, app.ShippedStackNames.Count);
@@ -62,6 +66,7 @@ public sealed class CloudFormationToolTests(SynthesizedApp app)
     [RequiresCfnLintFact]
     public async Task CfnLintReportsTheDeprecatedEngineVersionOfTheCanary()
     {
+        RequireCfnLint();
         var canary = Path.Combine(app.Directory, "LintCanary.json");
         await File.WriteAllTextAsync(canary, LintCanary);
 
@@ -74,6 +79,9 @@ public sealed class CloudFormationToolTests(SynthesizedApp app)
     [RequiresInfraNodeModulesFact]
     public async Task ControlTowerGuardRulesFindNoUnexplainedFailureInAnyTemplate()
     {
+        Assert.True(
+            Directory.Exists(Repository.Path("infra", "node_modules", "@cdklabs", "cdk-validator-cfnguard")),
+            "infra/node_modules lacks @cdklabs/cdk-validator-cfnguard (cfn-guard and the Control Tower rules): run npm ci --prefix infra (.ci/run does).");
         var canary = Path.Combine(app.Directory, "GuardCanary.json");
         await File.WriteAllTextAsync(canary, GuardCanary);
 
