@@ -24,9 +24,7 @@ internal sealed class EventLogDelivery : Construct
     {
         ArgumentNullException.ThrowIfNull(settings);
 
-        // EventBridge delivers to CloudWatch Logs only into groups named /aws/events/...
-        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html, CloudWatch Logs target).
-        NamePrefix = $"/aws/events/{settings.ResourcePrefix}-";
+        NamePrefix = GroupName(settings, string.Empty);
         var document = new PolicyDocument(new PolicyDocumentProps
         {
             Statements =
@@ -50,6 +48,17 @@ internal sealed class EventLogDelivery : Construct
 
     /// <summary>What every event log group name of this environment starts with.</summary>
     public string NamePrefix { get; }
+
+    /// <summary>
+    /// The name of an event log group of this environment. EventBridge delivers to CloudWatch Logs only into
+    /// groups named /aws/events/... (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html,
+    /// CloudWatch Logs target).
+    /// </summary>
+    public static string GroupName(EnvironmentSettings settings, string name)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return $"/aws/events/{settings.ResourcePrefix}-{name}";
+    }
 
     /// <summary>
     /// A rule sending events that match <paramref name="pattern"/> to <paramref name="group"/>. The target is the

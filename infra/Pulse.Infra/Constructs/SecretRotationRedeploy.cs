@@ -100,7 +100,7 @@ internal sealed class SecretRotationRedeploy : Construct
             ],
         });
 
-        FailureLogGroup = key.LogGroup(this, "RotationFailures", $"{delivery.NamePrefix}secret-rotation-failures");
+        FailureLogGroup = key.LogGroup(this, "RotationFailures", FailureLogGroupName(settings));
         OnRotationFailed = delivery.Deliver(
             this,
             "OnRotationFailed",
@@ -147,6 +147,9 @@ internal sealed class SecretRotationRedeploy : Construct
         ArgumentNullException.ThrowIfNull(settings);
         return $"/aws/vendedlogs/states/{settings.ResourcePrefix}-rotation-redeploy";
     }
+
+    /// <summary>The events log group of failed rotations.</summary>
+    public static string FailureLogGroupName(EnvironmentSettings settings) => EventLogDelivery.GroupName(settings, "secret-rotation-failures");
 
     public StateMachine StateMachine { get; }
 

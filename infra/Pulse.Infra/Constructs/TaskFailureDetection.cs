@@ -94,11 +94,7 @@ internal sealed class TaskFailureDetection : Construct
     }
 
     /// <summary>The events log group of an environment's task failures.</summary>
-    public static string LogGroupName(EnvironmentSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        return $"/aws/events/{settings.ResourcePrefix}-ecs-task-failures";
-    }
+    public static string LogGroupName(EnvironmentSettings settings) => EventLogDelivery.GroupName(settings, "ecs-task-failures");
 
     public LogGroup LogGroup { get; }
 

@@ -38,7 +38,7 @@ internal sealed class ServiceStack : Stack
             "service, event and state machine logs, alarm topics",
             $"/{settings.ResourcePrefix}/service",
             TaskFailureDetection.LogGroupName(settings),
-            $"{eventLogs.NamePrefix}secret-rotation-failures",
+            SecretRotationRedeploy.FailureLogGroupName(settings),
             SecretRotationRedeploy.StateMachineLogGroupName(settings));
 
         Cluster = new Cluster(this, "Cluster", new ClusterProps
@@ -133,8 +133,9 @@ internal sealed class ServiceStack : Stack
             Cluster = Cluster,
             TaskDefinition = TaskDefinition,
             // With autoscaling, no desired count: CloudFormation would set it back on every deployment (a new
-            // image tag) and undo what autoscaling chose. A new service starts with one task and the scalable
-            // target raises it to its minimum.
+            // image tag) and undo what autoscaling chose. A new service starts with one task, and registering
+            // the scalable target moves an active service's count into [min, max]
+            // (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
             DesiredCount = settings.Autoscaling ? null : settings.DesiredTasks,
             VpcSubnets = network.AppSubnets,
             SecurityGroups = [ServiceSecurityGroup],
