@@ -14,6 +14,21 @@ try
     }
 
     Console.Error.WriteLine($"Cloud assembly: {assembly.Directory}");
+
+    // Stacks with error annotations (a missing image tag): the CDK CLI refuses to synthesize or deploy them
+    // but still lists and destroys them, so under the CLI (which sets CDK_CLI_VERSION) the assembly is handed
+    // over as it is; run directly, this entry point fails the way `cdk synth` would.
+    var errors = PulseApp.Errors(assembly.Directory);
+    if (System.Environment.GetEnvironmentVariable("CDK_CLI_VERSION") is null)
+    {
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine($"Error: {error}");
+        }
+
+        return errors.Count > 0 ? 1 : 0;
+    }
+
     return 0;
 }
 catch (InvalidSettingsException e)

@@ -79,6 +79,34 @@ internal static class PulseApp
     }
 
     /// <summary>
+    /// The error annotations of every stack, as "stack: message", read from the cloud assembly's manifest
+    /// (where the CDK CLI reads them too: <c>aws:cdk:error</c> metadata entries).
+    /// </summary>
+    public static IReadOnlyList<string> Errors(string assemblyDirectory)
+    {
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(assemblyDirectory, "manifest.json")));
+        var errors = new List<string>();
+        foreach (var artifact in manifest.RootElement.GetProperty("artifacts").EnumerateObject())
+        {
+            if (!artifact.Value.TryGetProperty("metadata", out var metadata))
+            {
+                continue;
+            }
+
+            foreach (var entries in metadata.EnumerateObject())
+            {
+                errors.AddRange(entries.Value.EnumerateArray()
+                    .Where(e => e.GetProperty("type").GetString() == "aws:cdk:error")
+                    .Select(e => e.GetProperty("data") is { ValueKind: JsonValueKind.String } data
+                        ? $"{artifact.Name}: {data.GetString()}"
+                        : $"{artifact.Name}: {e.GetProperty("data").GetRawText()}"));
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>
     /// The context the CDK CLI passes in <c>CDK_CONTEXT_JSON</c>, so that every key can be checked
     /// (a misspelt setting stops synthesis). The App reads the same variable for its own context.
     /// </summary>

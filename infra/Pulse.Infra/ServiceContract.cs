@@ -1,7 +1,7 @@
 namespace Pulse.Infra;
 
 /// <summary>
-/// What the infrastructure relies on from the service binary and its image (the lead's contracts:
+/// What the infrastructure relies on from the service binary and its image (contracts:
 /// port 8080, the <c>healthcheck</c> verb, the Database settings, the management port for <c>/metrics</c>).
 /// </summary>
 internal static class ServiceContract

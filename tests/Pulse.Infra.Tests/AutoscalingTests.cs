@@ -7,8 +7,8 @@ namespace Pulse.Infra.Tests;
 public sealed class AutoscalingTests(SynthesizedApp app)
 {
     [RequiresToolsTheory("node")]
-    [InlineData("dev", 1, 2)]
     [InlineData("prod", 2, 10)]
+    [InlineData("shared", 2, 4)]
     public void TaskCountScalesBetweenTheEnvironmentsBounds(string env, int min, int max)
     {
         app.Template($"Pulse-{env}-Service").HasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", new Dictionary<string, object>
@@ -22,8 +22,8 @@ public sealed class AutoscalingTests(SynthesizedApp app)
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
     [InlineData("prod")]
+    [InlineData("shared")]
     public void ScalingTracksCpuMemoryAndRequestsPerTarget(string env)
     {
         var settings = app.Environment(env).Settings;
@@ -47,5 +47,13 @@ public sealed class AutoscalingTests(SynthesizedApp app)
                 }),
             });
         }
+    }
+
+    [RequiresToolsFact("node")]
+    public void AutoscalingIsOffInDevelopment()
+    {
+        Assert.False(app.Environment("dev").Settings.Autoscaling);
+        app.Template("Pulse-dev-Service").ResourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
+        app.Template("Pulse-dev-Service").ResourceCountIs("AWS::ApplicationAutoScaling::ScalingPolicy", 0);
     }
 }

@@ -43,3 +43,67 @@ public sealed class CdkAppTests
         Assert.Contains("dev.spotPercent must be between 0 and 100", error.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The entry point with stacks that cannot deploy: run directly it fails, under the CDK CLI it leaves the refusal to the CLI.</summary>
+[Collection(SynthesizedAppGroup.Name)]
+public sealed class EntryPointTests
+{
+    private static (object? ExitCode, string Error) Run(string contextJson, string? cliVersion)
+    {
+        var entryPoint = typeof(PulseApp).Assembly.EntryPoint!;
+        var variables = new Dictionary<string, string?>
+        {
+            ["CDK_CONTEXT_JSON"] = contextJson,
+            ["CDK_CLI_VERSION"] = cliVersion,
+            ["CDK_OUTDIR"] = Path.Combine(Path.GetTempPath(), "pulse-entrypoint-" + Guid.NewGuid().ToString("N")),
+        };
+        var previous = variables.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
+        var previousError = Console.Error;
+        using var error = new StringWriter();
+        try
+        {
+            foreach (var (name, value) in variables)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+
+            Console.SetError(error);
+            return (entryPoint.Invoke(null, [Array.Empty<string>()]), error.ToString());
+        }
+        finally
+        {
+            Console.SetError(previousError);
+            foreach (var (name, value) in previous)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+
+            try
+            {
+                Directory.Delete(variables["CDK_OUTDIR"]!, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp directory left behind is harmless.
+            }
+        }
+    }
+
+    [Pulse.Testing.RequiresToolsFact("node")]
+    public void RunDirectlyWithoutAnImageTagTheAppFailsNamingTheSetting()
+    {
+        var (exitCode, error) = Run("""{"environments":"dev"}""", cliVersion: null);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Error: Pulse-dev-Service: dev.imageTag is not set", error, StringComparison.Ordinal);
+    }
+
+    [Pulse.Testing.RequiresToolsFact("node")]
+    public void UnderTheCdkCliTheAssemblyIsHandedOverSoListAndDestroyStillWork()
+    {
+        var (exitCode, error) = Run("""{"environments":"dev"}""", cliVersion: "2.1148.1");
+
+        Assert.Equal(0, exitCode);
+        Assert.DoesNotContain("Error:", error, StringComparison.Ordinal);
+    }
+}

@@ -11,14 +11,18 @@ public sealed class DataTests(SynthesizedApp app)
     [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void DatabaseIsPostgres16EncryptedPrivateAndBackedUp(string env)
+    public void DatabaseIsTheChosenPostgresVersionEncryptedWithTheStackKeyPrivateAndBackedUp(string env)
     {
         var settings = app.Environment(env).Settings;
+        var (keyId, _) = app.Resources($"Pulse-{env}-Data", "AWS::KMS::Key").Single();
 
         app.Template($"Pulse-{env}-Data").HasResourceProperties("AWS::RDS::DBInstance", new Dictionary<string, object>
         {
             ["Engine"] = "postgres",
-            ["EngineVersion"] = Match.StringLikeRegexp(@"^16\."),
+            ["EngineVersion"] = Stacks.DataStack.PostgresVersion,
+            ["KmsKeyId"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new[] { keyId, "Arn" } },
+            ["EnableIAMDatabaseAuthentication"] = true,
+            ["MonitoringInterval"] = 60,
             ["DBInstanceClass"] = "db." + settings.DatabaseInstanceClass,
             ["DBName"] = ServiceContract.DatabaseName,
             ["StorageEncrypted"] = true,
@@ -26,8 +30,18 @@ public sealed class DataTests(SynthesizedApp app)
             ["BackupRetentionPeriod"] = settings.BackupRetentionDays,
             ["AllocatedStorage"] = settings.DatabaseStorageGiB.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["MaxAllocatedStorage"] = settings.DatabaseMaxStorageGiB,
-            ["EnableCloudwatchLogsExports"] = new[] { "postgresql" },
+            ["EnableCloudwatchLogsExports"] = new[] { "postgresql", "upgrade" },
         });
+    }
+
+    [Fact]
+    public void ThePostgresVersionIsAFullMinorVersionOfACurrentMajor()
+    {
+        // A bare major ("17") or a deprecated minor (16.4) cannot create an instance; cfn-lint checks the
+        // value against RDS's own list (CloudFormationToolTests), this checks its shape and the major.
+        Assert.Matches(@"^\d+\.\d+$", Stacks.DataStack.PostgresVersion);
+        Assert.StartsWith(Stacks.DataStack.PostgresMajorVersion + ".", Stacks.DataStack.PostgresVersion, StringComparison.Ordinal);
+        Assert.True(int.Parse(Stacks.DataStack.PostgresMajorVersion, System.Globalization.CultureInfo.InvariantCulture) >= 17);
     }
 
     [RequiresToolsTheory("node")]
@@ -120,18 +134,47 @@ public sealed class DataTests(SynthesizedApp app)
     [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void PostgresLogsGoToAGroupWithRetentionCreatedBeforeTheInstance(string env)
+    public void BothPostgresLogTypesGoToEncryptedGroupsWithRetentionCreatedBeforeTheInstance(string env)
     {
-        var (logId, _) = app.Resources($"Pulse-{env}-Data", "AWS::Logs::LogGroup").Single();
-        app.Template($"Pulse-{env}-Data").HasResourceProperties("AWS::Logs::LogGroup", new Dictionary<string, object>
+        var stack = $"Pulse-{env}-Data";
+        var (keyId, _) = app.Resources(stack, "AWS::KMS::Key").Single();
+        var groups = app.Resources(stack, "AWS::Logs::LogGroup").ToList();
+
+        Assert.Equal(2, groups.Count);
+        foreach (var type in new[] { "postgresql", "upgrade" })
         {
-            ["LogGroupName"] = $"/aws/rds/instance/pulse-{env}-postgres/postgresql",
-            ["RetentionInDays"] = app.Environment(env).Settings.LogRetentionDays,
-        });
-        app.Template($"Pulse-{env}-Data").HasResource("AWS::RDS::DBInstance", new Dictionary<string, object>
+            app.Template(stack).HasResourceProperties("AWS::Logs::LogGroup", new Dictionary<string, object>
+            {
+                ["LogGroupName"] = $"/aws/rds/instance/pulse-{env}-postgres/{type}",
+                ["RetentionInDays"] = app.Environment(env).Settings.LogRetentionDays,
+                ["KmsKeyId"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new[] { keyId, "Arn" } },
+            });
+        }
+
+        app.Template(stack).HasResource("AWS::RDS::DBInstance", new Dictionary<string, object>
         {
-            ["DependsOn"] = Match.ArrayWith(new object[] { logId }),
+            ["DependsOn"] = Match.ArrayWith(groups.Select(g => (object)g.Id).ToArray()),
             ["Properties"] = Match.ObjectLike(new Dictionary<string, object> { ["DBInstanceIdentifier"] = $"pulse-{env}-postgres" }),
         });
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("dev", "Delete")]
+    [InlineData("prod", "Retain")]
+    public void TheDataKeyRotatesAdmitsLogsOnlyForItsGroupsAndOutlivesRetainedData(string env, string deletionPolicy)
+    {
+        var stack = $"Pulse-{env}-Data";
+        var (_, key) = app.Resources(stack, "AWS::KMS::Key").Single();
+
+        Assert.True(key.Prop("EnableKeyRotation").GetBoolean());
+        Assert.Equal(deletionPolicy, key.GetProperty("DeletionPolicy").GetString());
+        var statements = key.Prop("KeyPolicy").GetProperty("Statement").EnumerateArray().ToList();
+        var logs = statements.Single(s => s.TryGetProperty("Sid", out var sid) && sid.GetString() == "CloudWatchLogsForTheseGroups");
+        Assert.Equal(
+            [$"arn:${{Ref:AWS::Partition}}:logs:eu-central-1:${{Ref:AWS::AccountId}}:log-group:/aws/rds/instance/pulse-{env}-postgres/postgresql", $"arn:${{Ref:AWS::Partition}}:logs:eu-central-1:${{Ref:AWS::AccountId}}:log-group:/aws/rds/instance/pulse-{env}-postgres/upgrade"],
+            logs.GetProperty("Condition").GetProperty("ArnLike").GetProperty("kms:EncryptionContext:aws:logs:arn").Strings());
+        var grants = statements.Single(s => s.TryGetProperty("Sid", out var sid) && sid.GetString() == "GrantsOnlyForAwsServices");
+        Assert.Equal("Deny", grants.GetProperty("Effect").GetString());
+        Assert.Equal("false", grants.GetProperty("Condition").GetProperty("BoolIfExists").GetProperty("kms:GrantIsForAWSResource").GetString());
     }
 }

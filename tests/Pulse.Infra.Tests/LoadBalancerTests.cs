@@ -40,6 +40,24 @@ public sealed class LoadBalancerTests(SynthesizedApp app)
     }
 
     [RequiresToolsFact("node")]
+    public void ProductionOnPlainHttpIsALoudWarningAtSynthesis()
+    {
+        static List<string> Warnings(string directory, string stack)
+        {
+            using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "manifest.json")));
+            return manifest.RootElement.GetProperty("artifacts").GetProperty(stack).GetProperty("metadata").EnumerateObject()
+                .SelectMany(p => p.Value.EnumerateArray())
+                .Where(e => e.GetProperty("type").GetString() == "aws:cdk:warning")
+                .Select(e => e.GetProperty("data").GetString()!)
+                .ToList();
+        }
+
+        // As cdk.json ships it, prod has no certificate; the test app's prod has one.
+        Assert.Contains(Warnings(app.ShippedDirectory, "Pulse-prod-Service"), w => w.StartsWith("prod serves plain HTTP: set prod.https=true and prod.certificateArn", StringComparison.Ordinal));
+        Assert.DoesNotContain(Warnings(app.Directory, "Pulse-prod-Service"), w => w.Contains("plain HTTP", StringComparison.Ordinal));
+    }
+
+    [RequiresToolsFact("node")]
     public void WithoutACertificateTheLoadBalancerServesPlainHttp()
     {
         var listener = Assert.Single(app.Resources("Pulse-dev-Service", "AWS::ElasticLoadBalancingV2::Listener")).Resource;

@@ -98,7 +98,8 @@ public sealed class RequiresInfraNodeModulesFactAttribute : FactAttribute
             {
                 Skip = "Needs node on PATH; runs in CI.";
             }
-            else if (!Directory.Exists(Repository.Path("infra", "node_modules", "cdk-nag")))
+            else if (!Directory.Exists(Repository.Path("infra", "node_modules", "cdk-nag"))
+                || !Directory.Exists(Repository.Path("infra", "node_modules", "@cdklabs", "cdk-validator-cfnguard")))
             {
                 Skip = "Needs infra/node_modules: run npm ci --prefix infra (.ci/run does); runs in CI.";
             }

@@ -27,7 +27,9 @@ public sealed class NetworkTests(SynthesizedApp app)
         Assert.Equal(settings.AzCount, subnets.Count(s => Tier(s) == "Public"));
         Assert.Equal(settings.AzCount, subnets.Count(s => Tier(s) == "App"));
         Assert.Equal(settings.AzCount, subnets.Count(s => Tier(s) == "Database"));
-        Assert.All(subnets, s => Assert.Equal(Tier(s) == "Public", s.Prop("MapPublicIpOnLaunch").ValueKind == JsonValueKind.True));
+        // No subnet hands out public addresses on its own: NAT gateways and the load balancer bring theirs.
+        Assert.All(subnets, s => Assert.NotEqual(JsonValueKind.True, s.Prop("MapPublicIpOnLaunch").ValueKind));
+        Assert.All(subnets.Where(s => Tier(s) == "Public"), s => Assert.Equal(JsonValueKind.False, s.Prop("MapPublicIpOnLaunch").ValueKind));
 
         // Distinct zones, resolved by CloudFormation (Fn::GetAZs) rather than by a lookup at synthesis.
         var zones = subnets.Select(s => s.Prop("AvailabilityZone").GetRawText()).Distinct().ToList();
@@ -62,10 +64,12 @@ public sealed class NetworkTests(SynthesizedApp app)
             ["TrafficType"] = "ALL",
             ["LogDestinationType"] = "cloud-watch-logs",
         });
+        var (keyId, _) = app.Resources($"Pulse-{env}-Network", "AWS::KMS::Key").Single();
         template.HasResourceProperties("AWS::Logs::LogGroup", new Dictionary<string, object>
         {
             ["LogGroupName"] = $"/pulse-{env}/vpc-flow-logs",
             ["RetentionInDays"] = app.Environment(env).Settings.LogRetentionDays,
+            ["KmsKeyId"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new[] { keyId, "Arn" } },
         });
     }
 

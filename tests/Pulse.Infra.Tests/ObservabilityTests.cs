@@ -37,9 +37,9 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         }).ToList();
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
+    [InlineData("shared")]
     [InlineData("prod")]
-    public void DashboardHasTheSeedWidgetsAtTheServiceDimension(string env)
+    public void DashboardHasTheServicesEmfWidgetsAtTheServiceDimension(string env)
     {
         var widgets = Widgets(env);
         var service = $"Service|pulse-api-{env}";
@@ -56,7 +56,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
+    [InlineData("shared")]
     [InlineData("prod")]
     public void DashboardAlsoShowsTheLoadBalancerEcsAndAlarms(string env)
     {
@@ -83,15 +83,19 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
+    [InlineData("shared")]
     [InlineData("prod")]
     public void EveryAlarmNotifiesTheEncryptedTopic(string env)
     {
         var stack = $"Pulse-{env}-Service";
-        var (topicId, topic) = app.Resources(stack, "AWS::SNS::Topic").Single();
+        var topics = app.Resources(stack, "AWS::SNS::Topic").ToDictionary(t => t.Resource.Prop("TopicName").GetString()!, t => (t.Id, t.Resource));
+        var (topicId, topic) = topics[$"pulse-{env}-alarms"];
+        var (pageTopicId, pageTopic) = topics[$"pulse-{env}-page"];
         var (keyId, key) = app.Resources(stack, "AWS::KMS::Key").Single();
 
+        Assert.Equal(2, topics.Count);
         Assert.Equal(keyId, Cfn.ReferencedId(topic.Prop("KmsMasterKeyId")));
+        Assert.Equal(keyId, Cfn.ReferencedId(pageTopic.Prop("KmsMasterKeyId")));
         Assert.True(key.Prop("EnableKeyRotation").GetBoolean());
         Assert.Contains(
             key.Prop("KeyPolicy").GetProperty("Statement").EnumerateArray(),
@@ -104,25 +108,44 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         })))))));
 
         var alarms = app.Resources(stack, "AWS::CloudWatch::Alarm").ToList();
-        Assert.Equal(8, alarms.Count);
+        Assert.Equal(11, alarms.Count);
+        var paging = new[] { "http-5xx-rate", "latency-p99", "tasks-below-desired", "rotation-redeploy-failed" }.Select(n => $"pulse-{env}-{n}").ToHashSet();
         Assert.All(alarms, a =>
         {
-            Assert.Equal(topicId, Cfn.ReferencedId(Assert.Single(a.Resource.Prop("AlarmActions").EnumerateArray())));
-            Assert.Equal(topicId, Cfn.ReferencedId(Assert.Single(a.Resource.Prop("OKActions").EnumerateArray())));
+            // Every alarm notifies the team's topic; the paging ones the on-call topic too, on ALARM and on OK.
+            var expected = paging.Contains(a.Resource.Prop("AlarmName").GetString()!) ? new[] { topicId, pageTopicId } : [topicId];
+            Assert.Equal(expected.Order(), a.Resource.Prop("AlarmActions").EnumerateArray().Select(x => Cfn.ReferencedId(x)!).Order());
+            Assert.Equal(expected.Order(), a.Resource.Prop("OKActions").EnumerateArray().Select(x => Cfn.ReferencedId(x)!).Order());
         });
+        Assert.Equal(4, alarms.Count(a => paging.Contains(a.Resource.Prop("AlarmName").GetString()!)));
+    }
+
+    [RequiresToolsFact("node")]
+    public void DevelopmentHasNoAlarmsTopicsOrDashboardButKeepsItsQueries()
+    {
+        var template = app.Template("Pulse-dev-Service");
+
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", 0);
+        template.ResourceCountIs("AWS::SNS::Topic", 0);
+        template.ResourceCountIs("AWS::CloudWatch::Dashboard", 0);
+        Assert.False(app.Json("Pulse-dev-Service").GetProperty("Outputs").TryGetProperty("DashboardName", out _));
+        Assert.Equal(3, app.Resources("Pulse-dev-Service", "AWS::Logs::QueryDefinition").Count());
     }
 
     [RequiresToolsFact("node")]
     public void AlarmEmailIsSubscribedOnlyWhereConfigured()
     {
-        app.Template("Pulse-prod-Service").HasResourceProperties("AWS::SNS::Subscription", Props(("Protocol", "email"), ("Endpoint", SynthesizedApp.AlarmEmail)));
-        app.Template("Pulse-dev-Service").ResourceCountIs("AWS::SNS::Subscription", 0);
+        var subscriptions = app.Resources("Pulse-prod-Service", "AWS::SNS::Subscription")
+            .ToDictionary(s => s.Resource.Prop("Endpoint").GetString()!, s => app.Resources("Pulse-prod-Service", "AWS::SNS::Topic").Single(t => t.Id == Cfn.ReferencedId(s.Resource.Prop("TopicArn"))).Resource.Prop("TopicName").GetString());
+
+        Assert.Equal(new Dictionary<string, string?> { [SynthesizedApp.AlarmEmail] = "pulse-prod-alarms", [SynthesizedApp.PageEmail] = "pulse-prod-page" }, subscriptions);
+        app.Template("Pulse-shared-Service").ResourceCountIs("AWS::SNS::Subscription", 0);
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
+    [InlineData("shared")]
     [InlineData("prod")]
-    public void ErrorCountAlarmIsTheSeedsSumOverTwoMinutesAtLeastFive(string env)
+    public void ErrorCountAlarmKeepsItsMeaningResponsesOf400AndAboveAtLeastFiveInTwoMinutes(string env)
     {
         app.Template($"Pulse-{env}-Service").HasResourceProperties("AWS::CloudWatch::Alarm", Props(
             ("Namespace", EmfMetrics.DefaultNamespace),
@@ -137,7 +160,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
+    [InlineData("shared")]
     [InlineData("prod")]
     public void AlarmsCoverFiveHundredsLatencyCpuMemoryAndUnhealthyTargets(string env)
     {
@@ -146,11 +169,13 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         static object Query(string metricName) => Match.ObjectLike(Props(("MetricStat", Match.ObjectLike(Props(
             ("Metric", Match.ObjectLike(Props(("Namespace", "AWS/ApplicationELB"), ("MetricName", metricName)))),
             ("Stat", "Sum"),
-            ("Period", 300))))));
+            ("Period", 60))))));
         template.HasResourceProperties("AWS::CloudWatch::Alarm", Props(
-            ("Threshold", 10),
+            ("AlarmName", $"pulse-{env}-http-5xx-rate"),
+            ("Threshold", 5),
             ("ComparisonOperator", "GreaterThanThreshold"),
-            ("Metrics", Match.ArrayWith(new[] { Query("HTTPCode_Target_5XX_Count"), Query("HTTPCode_ELB_5XX_Count") }))));
+            ("EvaluationPeriods", 3),
+            ("Metrics", Match.ArrayWith(new[] { Query("RequestCount"), Query("HTTPCode_Target_5XX_Count"), Query("HTTPCode_ELB_5XX_Count") }))));
         template.HasResourceProperties("AWS::CloudWatch::Alarm", Props(
             ("Namespace", EmfMetrics.DefaultNamespace), ("MetricName", EmfMetrics.Names.RequestLatencyMs), ("ExtendedStatistic", "p99"),
             ("Threshold", 2000), ("ComparisonOperator", "GreaterThanThreshold")));
@@ -166,7 +191,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
+    [InlineData("shared")]
     [InlineData("prod")]
     public void RunningBelowDesiredAlarmToleratesDeployments(string env)
     {
@@ -183,8 +208,8 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     }
 
     /// <summary>
-    /// Seed 000's second defect: its service-level alarm watched a dimension set the service never emitted,
-    /// so it could never fire. Every alarm on the EMF namespace must read a metric at an emitted set.
+    /// An alarm on a dimension set the service never emits can never fire. Every alarm on the EMF namespace
+    /// must read a metric at an emitted set.
     /// </summary>
     [RequiresToolsFact("node")]
     public void EveryAlarmOnTheEmfNamespaceReadsADimensionSetTheServiceEmits()
@@ -207,8 +232,8 @@ public sealed class ObservabilityTests(SynthesizedApp app)
             }
         }
 
-        // ErrorCount and p99 latency in each of the three environments.
-        Assert.Equal(6, checkedAlarms);
+        // ErrorCount and p99 latency in each environment with alarms (prod and shared; dev has none).
+        Assert.Equal(4, checkedAlarms);
         Assert.False(EmfMetrics.IsEmitted(EmfMetrics.Names.ActiveRequests, [EmfMetrics.Dimensions.Service, EmfMetrics.Dimensions.Endpoint]));
     }
 
@@ -243,5 +268,25 @@ public sealed class ObservabilityTests(SynthesizedApp app)
 
         Assert.Contains(queries, q => q.Contains("filter ispresent(_aws.CloudWatchMetrics.0.Namespace)", StringComparison.Ordinal) && q.Contains("ErrorCount", StringComparison.Ordinal));
         Assert.Contains(queries, q => q.Contains("stats sum(ErrorCount) as errors by Endpoint", StringComparison.Ordinal));
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("prod")]
+    [InlineData("shared")]
+    public void TheFiveHundredsRateIsAShareOfRequestsJudgedOnlyWithEnoughTraffic(string env)
+    {
+        var alarm = app.Resources($"Pulse-{env}-Service", "AWS::CloudWatch::Alarm").Single(a => a.Resource.Prop("AlarmName").GetString() == $"pulse-{env}-http-5xx-rate").Resource;
+        var expression = alarm.Prop("Metrics").EnumerateArray().Single(m => m.TryGetProperty("Expression", out _)).GetProperty("Expression").GetString()!;
+
+        // Evaluate the alarm's expression for one minute of traffic, the way CloudWatch metric math would.
+        static double Rate(double requests, double target5xx, double elb5xx) =>
+            requests + elb5xx >= Monitoring.MinimumRequestsForRate ? 100 * (target5xx + elb5xx) / (requests + elb5xx) : 0;
+        Assert.Equal(
+            $"IF((FILL(requests, 0) + FILL(elb5xx, 0)) >= {Monitoring.MinimumRequestsForRate}, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / (FILL(requests, 0) + FILL(elb5xx, 0)), 0)",
+            expression);
+        Assert.True(Rate(100, 6, 0) > alarm.Prop("Threshold").GetDouble());
+        Assert.True(Rate(100, 4, 0) <= alarm.Prop("Threshold").GetDouble());
+        Assert.True(Rate(0, 0, 30) > alarm.Prop("Threshold").GetDouble());
+        Assert.True(Rate(5, 3, 0) <= alarm.Prop("Threshold").GetDouble());
     }
 }

@@ -72,4 +72,50 @@ public sealed class PrometheusOnAwsTests(SynthesizedApp app)
 
         Assert.True(result.ExitCode == 0, result.ToString());
     }
+
+    /// <summary>The collector configuration as the collector reads it: a YAML document.</summary>
+    private Dictionary<object, object> CollectorYaml() =>
+        new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(CollectorConfig());
+
+    private static Dictionary<object, object> Map(object node, params string[] path) =>
+        path.Aggregate(node, (current, key) => ((Dictionary<object, object>)current)[key]) as Dictionary<object, object>
+            ?? throw new InvalidOperationException($"{string.Join('.', path)} is not a mapping");
+
+    private static List<string> List(object node, params string[] path) =>
+        ((List<object>)path.Aggregate(node, (current, key) => ((Dictionary<object, object>)current)[key])).Cast<string>().ToList();
+
+    [RequiresToolsFact("node")]
+    public void EverySeriesCarriesTheTasksIdentitySoTasksDoNotOverwriteEachOther()
+    {
+        var config = CollectorYaml();
+
+        // The ECS resource detector reads the task metadata endpoint (task ARN, family, revision, cluster, zone)...
+        var detection = Map(config, "processors", "resourcedetection");
+        Assert.Contains("ecs", List(detection, "detectors"));
+        Assert.Contains("resourcedetection", List(config, "service", "pipelines", "metrics", "processors"));
+        // ...and the exporter writes resource attributes as labels on every series it sends.
+        var conversion = Map(config, "exporters", "prometheusremotewrite", "resource_to_telemetry_conversion");
+        Assert.Equal("true", conversion["enabled"]);
+    }
+
+    [RequiresToolsFact("node")]
+    public void ContainerMetricsOfEachTaskAreCollectedWithTheServicesOwn()
+    {
+        var config = CollectorYaml();
+
+        Assert.Equal($"{PrometheusOnAws.IntervalSeconds}s", Map(config, "receivers", "awsecscontainermetrics")["collection_interval"]);
+        Assert.Equal(["prometheus", "awsecscontainermetrics"], List(config, "service", "pipelines", "metrics", "receivers"));
+        Assert.Equal(["prometheusremotewrite"], List(config, "service", "pipelines", "metrics", "exporters"));
+    }
+
+    [RequiresToolsFact("node")]
+    public void TheCollectorRunsUnprivilegedWithAHardMemoryLimit()
+    {
+        var sidecar = app.Sole("Pulse-prod-Service", "AWS::ECS::TaskDefinition").Prop("ContainerDefinitions").EnumerateArray()
+            .Single(c => c.GetProperty("Name").GetString() == PrometheusOnAws.ContainerName);
+
+        Assert.Equal(PrometheusOnAws.CollectorUser, sidecar.GetProperty("User").GetString());
+        Assert.Equal(PrometheusOnAws.MemoryLimitMiB, sidecar.GetProperty("Memory").GetInt32());
+        Assert.Equal(PrometheusOnAws.MemoryReservationMiB, sidecar.GetProperty("MemoryReservation").GetInt32());
+    }
 }

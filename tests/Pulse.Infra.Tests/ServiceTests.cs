@@ -133,7 +133,7 @@ public sealed class ServiceTests(SynthesizedApp app)
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev", 14)]
+    [InlineData("dev", 3)]
     [InlineData("prod", 30)]
     [InlineData("shared", 7)]
     public void LogsGoThroughAwslogsToAGroupWithTheConfiguredRetention(string env, int days)
@@ -153,29 +153,131 @@ public sealed class ServiceTests(SynthesizedApp app)
     [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void ServiceRunsInPrivateSubnetsWithCircuitBreakerRollbackAndSafeDeployments(string env)
+    [InlineData("shared")]
+    public void ServiceRunsInPrivateSubnetsWithCircuitBreakerRollbackAndTheEnvironmentsRollingPercentages(string env)
     {
         var settings = app.Environment(env).Settings;
         var service = app.Sole($"Pulse-{env}-Service", "AWS::ECS::Service");
 
         app.Template($"Pulse-{env}-Service").HasResourceProperties("AWS::ECS::Service", new Dictionary<string, object>
         {
-            ["DesiredCount"] = settings.DesiredTasks,
-            ["DeploymentConfiguration"] = new Dictionary<string, object>
+            ["DeploymentConfiguration"] = Match.ObjectLike(new Dictionary<string, object>
             {
                 ["DeploymentCircuitBreaker"] = new Dictionary<string, object> { ["Enable"] = true, ["Rollback"] = true },
-                ["MinimumHealthyPercent"] = 100,
-                ["MaximumPercent"] = 200,
-            },
+                ["MinimumHealthyPercent"] = settings.MinHealthyPercent,
+                ["MaximumPercent"] = settings.MaxHealthyPercent,
+            }),
             ["HealthCheckGracePeriodSeconds"] = 60,
-            ["EnableExecuteCommand"] = false,
+            ["EnableExecuteCommand"] = settings.EcsExec,
             ["LaunchType"] = Match.Absent(),
         });
         var network = service.Prop("NetworkConfiguration").GetProperty("AwsvpcConfiguration");
         Assert.Equal("DISABLED", network.GetProperty("AssignPublicIp").GetString());
         var subnets = network.GetProperty("Subnets").Strings();
-        Assert.Equal(settings.AzCount, subnets.Count);
-        Assert.All(subnets, s => Assert.Contains("ExportsOutputRefVpcAppSubnet", s, StringComparison.Ordinal));
+        Assert.Equal(settings.ExistingVpc?.AppSubnetIds.Count ?? settings.AzCount, subnets.Count);
+        Assert.Equal(env == "shared" ? (50, 150) : (100, 200), (settings.MinHealthyPercent, settings.MaxHealthyPercent));
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("prod")]
+    [InlineData("shared")]
+    public void AnAutoscaledServiceCarriesNoDesiredCountSoADeploymentKeepsTheScaledCapacity(string env)
+    {
+        var settings = app.Environment(env).Settings;
+        var template = app.Template($"Pulse-{env}-Service");
+
+        Assert.True(settings.Autoscaling);
+        template.HasResourceProperties("AWS::ECS::Service", new Dictionary<string, object> { ["DesiredCount"] = Match.Absent() });
+        // The scalable target's minimum is what a new service is raised to.
+        template.HasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", new Dictionary<string, object> { ["MinCapacity"] = settings.MinTasks });
+    }
+
+    [RequiresToolsFact("node")]
+    public void WithoutAutoscalingTheServiceRunsItsDesiredCount()
+    {
+        var dev = app.Environment("dev").Settings;
+
+        Assert.False(dev.Autoscaling);
+        app.Template("Pulse-dev-Service").HasResourceProperties("AWS::ECS::Service", new Dictionary<string, object> { ["DesiredCount"] = dev.DesiredTasks });
+        app.Template("Pulse-dev-Service").ResourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    [InlineData("shared")]
+    public void ServiceDependsOnTheCapacityProviderAssociationSoTeardownDeletesItFirst(string env)
+    {
+        var stack = $"Pulse-{env}-Service";
+        var (associationId, association) = app.Resources(stack, "AWS::ECS::ClusterCapacityProviderAssociations").Single();
+        var (clusterId, _) = app.Resources(stack, "AWS::ECS::Cluster").Single();
+        var service = app.Sole(stack, "AWS::ECS::Service");
+
+        Assert.Equal(clusterId, Cfn.ReferencedId(association.Prop("Cluster")));
+        Assert.Equal(["FARGATE", "FARGATE_SPOT"], association.Prop("CapacityProviders").Strings());
+        Assert.Contains(associationId, service.GetProperty("DependsOn").Strings());
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("prod")]
+    [InlineData("shared")]
+    public void DeploymentAlarmsRollBackADeploymentWhenThe5xxRateOrLatencyAlarmFires(string env)
+    {
+        var stack = $"Pulse-{env}-Service";
+        var alarms = app.Sole(stack, "AWS::ECS::Service").Prop("DeploymentConfiguration").GetProperty("Alarms");
+        var alarmNames = app.Resources(stack, "AWS::CloudWatch::Alarm").Select(a => a.Resource.Prop("AlarmName").GetString()).ToHashSet();
+
+        Assert.True(alarms.GetProperty("Enable").GetBoolean());
+        Assert.True(alarms.GetProperty("Rollback").GetBoolean());
+        var names = alarms.GetProperty("AlarmNames").Strings().Order().ToList();
+        Assert.Equal([$"pulse-{env}-http-5xx-rate", $"pulse-{env}-latency-p99"], names);
+        // By name, and every name is an alarm of this stack.
+        Assert.All(names, n => Assert.Contains(n, alarmNames));
+    }
+
+    [RequiresToolsFact("node")]
+    public void WithoutAlarmsTheCircuitBreakerAloneGuardsDeployments()
+    {
+        var configuration = app.Sole("Pulse-dev-Service", "AWS::ECS::Service").Prop("DeploymentConfiguration");
+
+        Assert.False(configuration.TryGetProperty("Alarms", out _));
+        Assert.True(configuration.GetProperty("DeploymentCircuitBreaker").GetProperty("Rollback").GetBoolean());
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("prod", SynthesizedApp.ImageTag)]
+    [InlineData("shared", SynthesizedApp.ImageTag)]
+    public void TheImageIsTheConfiguredCommitOfTheEnvironmentsRepository(string env, string tag)
+    {
+        var image = Cfn.Flatten(ApiContainer(env).GetProperty("Image"));
+
+        Assert.Matches($@"\.dkr\.ecr\..*/\$\{{Import:Pulse-{env}-Registry:ExportsOutputRefRepository\w+\}}:{tag}$", image);
+        Assert.DoesNotContain(":latest", image, StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Environments.Single(e => e.Settings.Name == env).Service.StackName, PulseApp.Errors(app.Directory).Select(e => e.Split(':')[0]));
+    }
+
+    [RequiresToolsFact("node")]
+    public void WithoutAnImageTagTheServiceStackCarriesAnErrorNamingTheSettingAndRunsNoLatest()
+    {
+        var errors = PulseApp.Errors(app.Directory);
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("Pulse-dev-Service: dev.imageTag is not set", error, StringComparison.Ordinal);
+        Assert.Contains("-c dev.imageTag=<commit>", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(":latest", Cfn.Flatten(ApiContainer("dev").GetProperty("Image")), StringComparison.Ordinal);
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("dev", 512)]
+    [InlineData("prod", 1024 - 128)]
+    public void TheServiceContainerHasAHardMemoryLimitThatLeavesTheSidecarItsReservation(string env, int limit)
+    {
+        Assert.Equal(limit, ApiContainer(env).GetProperty("Memory").GetInt32());
+        foreach (var container in app.Sole($"Pulse-{env}-Service", "AWS::ECS::TaskDefinition").Prop("ContainerDefinitions").EnumerateArray())
+        {
+            Assert.True(container.GetProperty("Memory").GetInt32() <= app.Environment(env).Settings.TaskMemoryMiB);
+            Assert.NotEqual("0", container.GetProperty("User").GetString());
+        }
     }
 
     [RequiresToolsTheory("node")]

@@ -33,7 +33,38 @@ public sealed class SettingsTests
         Assert.Equal(3, prod.AzCount);
         Assert.Equal(0, prod.SpotPercent);
         Assert.False(prod.PrometheusOnAws);
-        Assert.Equal(14, EnvironmentSettings.Dev.LogRetentionDays);
+        Assert.True(prod.Autoscaling && prod.Alarms && prod.Dashboard);
+        Assert.Equal(30, prod.LogRetentionDays);
+    }
+
+    [Fact]
+    public void DevelopmentDefaultsSaveCostWithoutAutoscalingAlarmsOrDashboard()
+    {
+        var dev = EnvironmentSettings.Dev;
+
+        Assert.Equal((false, false, false), (dev.Autoscaling, dev.Alarms, dev.Dashboard));
+        Assert.Equal((1, 100, 3), (dev.DesiredTasks, dev.SpotPercent, dev.LogRetentionDays));
+        Assert.False(dev.DatabaseMultiAz);
+        Assert.Null(dev.ImageTag);
+    }
+
+    [Fact]
+    public void TogglesAndRollingPercentagesAreSettingsOfEachEnvironment()
+    {
+        var environments = Resolve(new()
+        {
+            ["dev.autoscaling"] = "true",
+            ["dev.alarms"] = "true",
+            ["dev.dashboard"] = "true",
+            ["prod.minHealthyPercent"] = "50",
+            ["prod.maxHealthyPercent"] = "150",
+        });
+
+        var dev = environments.Single(e => e.Name == "dev");
+        var prod = environments.Single(e => e.Name == "prod");
+        Assert.Equal((true, true, true), (dev.Autoscaling, dev.Alarms, dev.Dashboard));
+        Assert.Equal((50, 150), (prod.MinHealthyPercent, prod.MaxHealthyPercent));
+        Assert.Equal((100, 200), (dev.MinHealthyPercent, dev.MaxHealthyPercent));
     }
 
     [Fact]
@@ -46,6 +77,7 @@ public sealed class SettingsTests
             ["prod.https"] = "true",
             ["prod.certificateArn"] = "arn:aws:acm:eu-central-1:123456789012:certificate/abc-123",
             ["prod.availabilityZones"] = "eu-central-1a, eu-central-1b,eu-central-1c",
+            ["dev.alarms"] = "true",
             ["dev.alarmEmail"] = "dev@example.com",
         });
 
@@ -108,9 +140,15 @@ public sealed class SettingsTests
     }
 
     [Theory]
-    [InlineData("dev.minTasks", "3", "dev.minTasks (3) is greater than dev.maxTasks (2)")]
-    [InlineData("prod.desiredTasks", "11", "prod.desiredTasks (11) must lie between prod.minTasks (2) and prod.maxTasks (10)")]
-    [InlineData("dev.minTasks", "0", "dev.minTasks must be at least 1")]
+    [InlineData("prod.minTasks", "11", "prod.minTasks (11) is greater than prod.maxTasks (10)")]
+    [InlineData("prod.minTasks", "0", "prod.minTasks must be at least 1")]
+    [InlineData("dev.desiredTasks", "0", "dev.desiredTasks must be at least 1 when dev.autoscaling is false")]
+    [InlineData("prod.minHealthyPercent", "120", "prod.minHealthyPercent must be between 0 and 100")]
+    [InlineData("prod.maxHealthyPercent", "100", "prod.maxHealthyPercent (100) must be between 100 and 400 and above prod.minHealthyPercent (100)")]
+    [InlineData("dev.imageTag", "latest", "dev.imageTag 'latest' is refused: the repository holds immutable commit tags and no 'latest'. Deploy the commit CI pushed: -c dev.imageTag=<commit>.")]
+    [InlineData("prod.imageTag", "LATEST", "prod.imageTag 'latest' is refused")]
+    [InlineData("dev.alarmEmail", "dev@example.com", "dev.alarmEmail is set but dev.alarms is false")]
+    [InlineData("dev.pageEmail", "oncall@example.com", "dev.pageEmail is set but dev.alarms is false")]
     [InlineData("dev.spotPercent", "101", "dev.spotPercent must be between 0 and 100")]
     [InlineData("dev.spotPercent", "-1", "dev.spotPercent must be between 0 and 100")]
     [InlineData("dev.taskMemoryMiB", "4096", "dev.taskMemoryMiB 4096 does not go with dev.taskCpu 256")]
@@ -172,7 +210,7 @@ public sealed class SettingsTests
     [Fact]
     public void EveryProblemIsReportedAtOnce()
     {
-        var error = Rejects(new() { ["dev.minTasks"] = "5", ["dev.spotPercent"] = "150", ["prod.https"] = "true" });
+        var error = Rejects(new() { ["prod.minTasks"] = "20", ["dev.spotPercent"] = "150", ["prod.https"] = "true" });
 
         Assert.Equal(3, error.Errors.Count);
     }

@@ -5,16 +5,23 @@ using Pulse.Infra.Settings;
 namespace Pulse.Infra.Tests;
 
 /// <summary>
-/// The app synthesized once per test run (jsii makes each synthesis cost seconds): <c>dev</c> as shipped,
-/// <c>prod</c> with HTTPS, an alarm e-mail and Prometheus on AWS switched on through CDK context the way the
-/// CLI passes it (strings), and a third environment, <c>shared</c>, in an existing VPC with ECS Exec and a
-/// mixed Spot share. Templates are read from the cloud assembly rather than with <c>Template.FromStack</c>,
-/// which would synthesize the whole app again for every stack.
+/// The app synthesized once per test run (jsii makes each synthesis cost seconds): <c>dev</c> as shipped
+/// (without an image tag), <c>prod</c> with an image tag, HTTPS, alarm and page e-mails and Prometheus on AWS
+/// switched on through CDK context the way the CLI passes it (strings), and a third environment, <c>shared</c>,
+/// in an existing VPC with ECS Exec, a mixed Spot share, autoscaling, alarms and dashboard on, and other rolling
+/// percentages. Templates are read from the cloud assembly rather than with <c>Template.FromStack</c>, which
+/// would synthesize the whole app again for every stack.
+/// <para>
+/// A second assembly, <see cref="ShippedDirectory"/>, is the app exactly as infra/cdk.json configures it, with
+/// the image tag the deploy workflow adds: what cfn-lint, cfn-guard and cdk-nag must accept.
+/// </para>
 /// </summary>
 public sealed class SynthesizedApp : IDisposable
 {
     public const string CertificateArn = "arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
-    public const string AlarmEmail = "oncall@example.com";
+    public const string AlarmEmail = "team@example.com";
+    public const string PageEmail = "oncall@example.com";
+    public const string ImageTag = "0123456789abcdef0123456789abcdef01234567";
 
     internal static ExistingVpcSettings SharedVpc { get; } = new()
     {
@@ -32,10 +39,15 @@ public sealed class SynthesizedApp : IDisposable
         EcsExec = true,
         ReadOnlyRootFilesystem = false,
         SpotPercent = 70,
-        DesiredTasks = 2,
+        Autoscaling = true,
         MinTasks = 2,
         MaxTasks = 4,
+        MinHealthyPercent = 50,
+        MaxHealthyPercent = 150,
+        Alarms = true,
+        Dashboard = true,
         LogRetentionDays = 7,
+        ImageTag = ImageTag,
     };
 
     private readonly Dictionary<string, Template> templates = [];
@@ -49,15 +61,48 @@ public sealed class SynthesizedApp : IDisposable
             ["prod.https"] = "true",
             ["prod.certificateArn"] = CertificateArn,
             ["prod.alarmEmail"] = AlarmEmail,
+            ["prod.pageEmail"] = PageEmail,
             ["prod.prometheusOnAws"] = "true",
+            ["prod.imageTag"] = ImageTag,
         };
         var (app, environments) = PulseApp.Create(context, Directory);
         Environments = [.. environments, .. PulseApp.Build(app, [Shared])];
         _ = app.Synth();
+
+        ShippedDirectory = Directory + "-shipped";
+        var shipped = CdkJsonContext();
+        foreach (var environment in EnvironmentSettings.Defaults.Keys)
+        {
+            shipped[$"{environment}.imageTag"] = ImageTag;
+        }
+
+        var (shippedApp, shippedEnvironments) = PulseApp.Create(shipped, ShippedDirectory);
+        ShippedStackNames = [.. shippedEnvironments.SelectMany(e => e.Stacks).Select(s => s.StackName)];
+        _ = shippedApp.Synth();
     }
 
     /// <summary>The cloud assembly directory (for the cdk-nag check).</summary>
     public string Directory { get; }
+
+    /// <summary>The assembly of the app as infra/cdk.json configures it (plus an image tag).</summary>
+    public string ShippedDirectory { get; }
+
+    public IReadOnlyList<string> ShippedStackNames { get; }
+
+    /// <summary>The context of infra/cdk.json as the values the App accepts (strings, booleans, numbers).</summary>
+    public static Dictionary<string, object> CdkJsonContext()
+    {
+        using var cdkJson = JsonDocument.Parse(File.ReadAllText(Support.Repository.Path("infra", "cdk.json")));
+        return cdkJson.RootElement.GetProperty("context").EnumerateObject().ToDictionary(
+            p => p.Name,
+            p => p.Value.ValueKind switch
+            {
+                JsonValueKind.String => (object)p.Value.GetString()!,
+                JsonValueKind.True or JsonValueKind.False => p.Value.GetBoolean(),
+                JsonValueKind.Number => p.Value.GetDouble(),
+                _ => p.Value.GetRawText(),
+            });
+    }
 
     internal IReadOnlyList<PulseEnvironment> Environments { get; }
 
@@ -106,13 +151,16 @@ public sealed class SynthesizedApp : IDisposable
             document.Dispose();
         }
 
-        try
+        foreach (var directory in new[] { Directory, ShippedDirectory })
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp directory left behind is harmless.
+            try
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp directory left behind is harmless.
+            }
         }
     }
 

@@ -6,7 +6,7 @@ using Pulse.Testing;
 
 namespace Pulse.Infra.Tests;
 
-/// <summary>Seed 003's task-failure detection, with its metric filter counting both stop codes.</summary>
+/// <summary>ECS task-failure detection with EventBridge, with its metric filter counting both stop codes.</summary>
 [Collection(SynthesizedAppGroup.Name)]
 public sealed class TaskFailureTests(SynthesizedApp app)
 {
@@ -35,6 +35,13 @@ public sealed class TaskFailureTests(SynthesizedApp app)
 
     private string ClusterArn(string env) => $"${{{app.Resources($"Pulse-{env}-Service", "AWS::ECS::Cluster").Single().Id}.Arn}}";
 
+    private (string Id, JsonElement Resource) TaskFailureRule(string env) =>
+        app.Resources($"Pulse-{env}-Service", "AWS::Events::Rule").Single(r => r.Id.StartsWith("TaskFailuresRule", StringComparison.Ordinal));
+
+    /// <summary>An ECS event sample (tests/Pulse.Infra.Tests/Samples) with this stack's cluster ARN where the sample has its placeholder.</summary>
+    internal static string Sample(string name, string placeholder, string value) =>
+        File.ReadAllText(Repository.Path("tests", "Pulse.Infra.Tests", "Samples", name + ".json")).Replace(placeholder, value, StringComparison.Ordinal);
+
     [RequiresToolsTheory("node")]
     [InlineData("dev")]
     [InlineData("prod")]
@@ -58,7 +65,6 @@ public sealed class TaskFailureTests(SynthesizedApp app)
                     ["stopCode"] = new[] { "TaskFailedToStart", "EssentialContainerExited" },
                 },
             },
-            ["Targets"] = new object[] { Match.ObjectLike(new Dictionary<string, object> { ["Arn"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new[] { logId, "Arn" } } }) },
         });
         app.Template(stack).HasResourceProperties("AWS::Logs::LogGroup", new Dictionary<string, object>
         {
@@ -66,12 +72,46 @@ public sealed class TaskFailureTests(SynthesizedApp app)
             ["RetentionInDays"] = app.Environment(env).Settings.LogRetentionDays,
         });
 
-        // EventBridge may write into the group: a resource policy for the events service on exactly this group.
-        var policy = Cfn.Flatten(app.Sole(stack, "AWS::Logs::ResourcePolicy").Prop("PolicyDocument"));
-        using var document = JsonDocument.Parse(policy);
+        // The target is the group's ARN without the ":*" that Fn::GetAtt Arn ends with: with it the rule
+        // deploys but delivers nothing.
+        var target = Assert.Single(TaskFailureRule(env).Resource.Prop("Targets").EnumerateArray());
+        Assert.Equal($"arn:${{Ref:AWS::Partition}}:logs:eu-central-1:${{Ref:AWS::AccountId}}:log-group:${{Ref:{logId}}}", Cfn.Flatten(target.GetProperty("Arn")));
+
+        // EventBridge may write into the environment's /aws/events groups: one resource policy for the events service.
+        var (policyId, policyResource) = app.Resources(stack, "AWS::Logs::ResourcePolicy").Single();
+        using var document = JsonDocument.Parse(Cfn.Flatten(policyResource.Prop("PolicyDocument")));
         var statement = Assert.Single(document.RootElement.GetProperty("Statement").EnumerateArray());
         Assert.Contains("events.amazonaws.com", statement.GetProperty("Principal").GetProperty("Service").Strings());
-        Assert.Equal($"${{{logId}.Arn}}", statement.GetProperty("Resource").GetString());
+        Assert.Equal($"arn:${{Ref:AWS::Partition}}:logs:eu-central-1:${{Ref:AWS::AccountId}}:log-group:/aws/events/pulse-{env}-*:*", statement.GetProperty("Resource").GetString());
+        Assert.Contains(policyId, TaskFailureRule(env).Resource.GetProperty("DependsOn").Strings());
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void RealTaskStateChangeEventsMatchOnlyWhenThisClustersTaskFailed(string env)
+    {
+        var pattern = TaskFailureRule(env).Resource.Prop("EventPattern");
+        var filter = app.Sole($"Pulse-{env}-Service", "AWS::Logs::MetricFilter").Prop("FilterPattern").GetString()!;
+        var expected = new Dictionary<string, bool>
+        {
+            ["ecs-task-failed-to-start"] = true,
+            ["ecs-essential-container-exited"] = true,
+            ["ecs-service-scheduler-stop"] = false,
+            ["ecs-other-cluster-container-exited"] = false,
+            ["ecs-task-running"] = false,
+        };
+
+        foreach (var (sample, matches) in expected)
+        {
+            var taskEvent = Sample(sample, "{{clusterArn}}", ClusterArn(env));
+            Assert.True(matches == EventPattern.Matches(pattern, taskEvent), $"{sample} should {(matches ? string.Empty : "not ")}match the rule");
+            if (matches)
+            {
+                // What the rule delivers, the metric filter counts.
+                Assert.True(LogFilterPattern.Matches(filter, taskEvent), $"{sample} should be counted");
+            }
+        }
     }
 
     [RequiresToolsTheory("node")]
@@ -79,7 +119,7 @@ public sealed class TaskFailureTests(SynthesizedApp app)
     [InlineData("prod")]
     public void RulePatternMatchesBothStopCodesOfThisClusterOnly(string env)
     {
-        var pattern = app.Sole($"Pulse-{env}-Service", "AWS::Events::Rule").Prop("EventPattern");
+        var pattern = TaskFailureRule(env).Resource.Prop("EventPattern");
         var cluster = ClusterArn(env);
 
         Assert.True(EventPattern.Matches(pattern, TaskEvent(cluster, "STOPPED", "TaskFailedToStart")));
@@ -110,19 +150,19 @@ public sealed class TaskFailureTests(SynthesizedApp app)
     }
 
     [RequiresToolsFact("node")]
-    public void TheSeedsSingleStopCodeFilterWouldMissExitedContainers()
+    public void ASingleStopCodeFilterWouldMissExitedContainers()
     {
-        // The evaluator used above tells the two apart: seed 003's filter counts only one of the rule's stop codes.
-        const string seedFilter = """{ $.detail.stopCode = "TaskFailedToStart" }""";
+        // The evaluator used above tells the two apart: a filter on one stop code counts only half of what the rule delivers.
+        const string singleCodeFilter = """{ $.detail.stopCode = "TaskFailedToStart" }""";
         var cluster = "arn:aws:ecs:eu-central-1:123456789012:cluster/pulse";
 
-        Assert.True(LogFilterPattern.Matches(seedFilter, TaskEvent(cluster, "STOPPED", "TaskFailedToStart")));
-        Assert.False(LogFilterPattern.Matches(seedFilter, TaskEvent(cluster, "STOPPED", "EssentialContainerExited")));
+        Assert.True(LogFilterPattern.Matches(singleCodeFilter, TaskEvent(cluster, "STOPPED", "TaskFailedToStart")));
+        Assert.False(LogFilterPattern.Matches(singleCodeFilter, TaskEvent(cluster, "STOPPED", "EssentialContainerExited")));
     }
 
     [RequiresToolsTheory("node")]
-    [InlineData("dev")]
     [InlineData("prod")]
+    [InlineData("shared")]
     public void TaskFailureAlarmWatchesTheSumOfTheFilterMetricForThisCluster(string env)
     {
         var stack = $"Pulse-{env}-Service";
@@ -152,6 +192,25 @@ public sealed class TaskFailureTests(SynthesizedApp app)
             ["Name"] = $"pulse-{env}/stopped-tasks",
             ["LogGroupNames"] = new object[] { new Dictionary<string, object> { ["Ref"] = logId } },
             ["QueryString"] = Match.StringLikeRegexp(@"^fields @timestamp, .*detail\.stopCode as stopCode, detail\.stoppedReason as stoppedReason.*\n\| sort @timestamp desc\n\| limit \d+$"),
+        });
+    }
+
+    [RequiresToolsTheory("node")]
+    [InlineData("prod")]
+    [InlineData("shared")]
+    public void AnAlarmFiresWhenEventBridgeCannotDeliverTaskFailureEvents(string env)
+    {
+        var (ruleId, _) = TaskFailureRule(env);
+
+        app.Template($"Pulse-{env}-Service").HasResourceProperties("AWS::CloudWatch::Alarm", new Dictionary<string, object>
+        {
+            ["AlarmName"] = $"pulse-{env}-ecs-task-fail-undelivered",
+            ["Namespace"] = "AWS/Events",
+            ["MetricName"] = "FailedInvocations",
+            ["Dimensions"] = new object[] { new Dictionary<string, object> { ["Name"] = "RuleName", ["Value"] = new Dictionary<string, object> { ["Ref"] = ruleId } } },
+            ["Statistic"] = "Sum",
+            ["Threshold"] = 1,
+            ["ComparisonOperator"] = "GreaterThanOrEqualToThreshold",
         });
     }
 }

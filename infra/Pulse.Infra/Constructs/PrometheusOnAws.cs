@@ -13,8 +13,16 @@ namespace Pulse.Infra.Constructs;
 /// <summary>
 /// Optional Prometheus on AWS: an Amazon Managed Service for Prometheus workspace and an ADOT collector
 /// sidecar that scrapes the service's management port on the task's loopback and remote-writes to the
-/// workspace with SigV4. Its configuration lives in SSM Parameter Store, as seed 001 keeps its Prometheus
-/// configuration, and reaches the collector as the <c>AOT_CONFIG_CONTENT</c> secret.
+/// workspace with SigV4. Its configuration lives in SSM Parameter Store and reaches the collector as the
+/// <c>AOT_CONFIG_CONTENT</c> secret.
+/// <para>
+/// Every task scrapes the same loopback address under the same job, so the scrape alone would give the series
+/// of all tasks one identity and they would overwrite each other in the workspace. The <c>resourcedetection</c>
+/// processor (ECS detector: task ARN, family, revision, cluster, zone from the task metadata endpoint) adds the
+/// task's identity, and the exporter turns those resource attributes into labels on every series. The
+/// <c>awsecscontainermetrics</c> receiver adds per-task and per-container CPU, memory, network and storage
+/// from the same endpoint: what a node exporter gives on a host.
+/// </para>
 /// </summary>
 internal sealed class PrometheusOnAws : Construct
 {
@@ -22,6 +30,18 @@ internal sealed class PrometheusOnAws : Construct
 
     /// <summary>The variable the ADOT collector reads its whole configuration from.</summary>
     public const string ConfigVariable = "AOT_CONFIG_CONTENT";
+
+    /// <summary>Memory set aside for the collector in the task; the service container's hard limit leaves it free.</summary>
+    public const int MemoryReservationMiB = 128;
+
+    /// <summary>The collector's hard memory limit: it is killed (not the service) if it ever grows past it.</summary>
+    public const int MemoryLimitMiB = 256;
+
+    /// <summary>The uid the collector runs as (the OpenTelemetry collector images' conventional unprivileged uid).</summary>
+    public const string CollectorUser = "10001";
+
+    /// <summary>How often the service is scraped and the container metrics are collected.</summary>
+    public const int IntervalSeconds = 30;
 
     public PrometheusOnAws(Construct scope, string id, EnvironmentSettings settings, FargateTaskDefinition taskDefinition, ILogGroup logs)
         : base(scope, id)
@@ -46,7 +66,11 @@ internal sealed class PrometheusOnAws : Construct
             // Losing metrics must not take the service down with it.
             Essential = false,
             ReadonlyRootFilesystem = true,
-            MemoryReservationMiB = 128,
+            // An unprivileged uid, stated so ECS enforces it (Control Tower CT.ECS.PR.3): the collector reads its
+            // configuration from the environment, writes nothing and listens on no privileged port.
+            User = CollectorUser,
+            MemoryReservationMiB = MemoryReservationMiB,
+            MemoryLimitMiB = MemoryLimitMiB,
             Secrets = new Dictionary<string, Amazon.CDK.AWS.ECS.Secret> { [ConfigVariable] = Amazon.CDK.AWS.ECS.Secret.FromSsmParameter(Config) },
             HealthCheck = new Amazon.CDK.AWS.ECS.HealthCheck
             {
@@ -78,7 +102,9 @@ internal sealed class PrometheusOnAws : Construct
 
     /// <summary>
     /// The collector's configuration: a Prometheus receiver scraping the management port on the task's
-    /// loopback (awsvpc tasks share one network namespace), and a remote-write exporter signed with SigV4.
+    /// loopback (awsvpc tasks share one network namespace) and the ECS container metrics receiver, the
+    /// task's identity from resource detection, and a remote-write exporter signed with SigV4 that writes
+    /// resource attributes as labels.
     /// </summary>
     public static string CollectorConfig(string region, string workspaceEndpoint) => string.Create(
         CultureInfo.InvariantCulture,
@@ -93,14 +119,20 @@ internal sealed class PrometheusOnAws : Construct
           prometheus:
             config:
               global:
-                scrape_interval: 30s
+                scrape_interval: {IntervalSeconds}s
                 scrape_timeout: 10s
               scrape_configs:
                 - job_name: pulse-api
                   metrics_path: {ServiceContract.MetricsPath}
                   static_configs:
                     - targets: ['127.0.0.1:{ServiceContract.ManagementPort}']
+          awsecscontainermetrics:
+            collection_interval: {IntervalSeconds}s
         processors:
+          resourcedetection:
+            detectors: [env, ecs]
+            timeout: 5s
+            override: false
           batch: {EmptyMap}
         exporters:
           prometheusremotewrite:
@@ -113,8 +145,8 @@ internal sealed class PrometheusOnAws : Construct
           extensions: [health_check, sigv4auth]
           pipelines:
             metrics:
-              receivers: [prometheus]
-              processors: [batch]
+              receivers: [prometheus, awsecscontainermetrics]
+              processors: [resourcedetection, batch]
               exporters: [prometheusremotewrite]
         """);
 }

@@ -1,20 +1,18 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.ECS;
-using CfnRule = Amazon.CDK.AWS.Events.CfnRule;
-using CfnRuleProps = Amazon.CDK.AWS.Events.CfnRuleProps;
-using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
 using Pulse.Infra.Settings;
-using Pulse.Infra.Stacks;
+using CfnRule = Amazon.CDK.AWS.Events.CfnRule;
 
 namespace Pulse.Infra.Constructs;
 
 /// <summary>
-/// Seed 003 (ECS task failure detection with EventBridge): task state changes of this cluster that stop
-/// with <c>TaskFailedToStart</c> or <c>EssentialContainerExited</c> go to a log group, where the metric
-/// filter <c>ecs-task-fail-count</c> counts both stop codes (the seed's filter counted only the first).
+/// ECS task failure detection with EventBridge: task state changes of this cluster that stop with
+/// <c>TaskFailedToStart</c> or <c>EssentialContainerExited</c> go to a log group, where the metric filter
+/// <c>ecs-task-fail-count</c> counts both stop codes. <see cref="FailedInvocations"/> counts events the rule
+/// could not deliver, so a broken target does not pass for a quiet cluster.
 /// </summary>
 internal sealed class TaskFailureDetection : Construct
 {
@@ -30,41 +28,15 @@ internal sealed class TaskFailureDetection : Construct
     /// </summary>
     public static IReadOnlyList<string> FailureStopCodes { get; } = ["TaskFailedToStart", "EssentialContainerExited"];
 
-    public TaskFailureDetection(Construct scope, string id, EnvironmentSettings settings, ICluster cluster)
+    public TaskFailureDetection(Construct scope, string id, EnvironmentSettings settings, ICluster cluster, StackKey key, EventLogDelivery delivery)
         : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(delivery);
 
-        // EventBridge delivers to CloudWatch Logs only into groups named /aws/events/...
-        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html, CloudWatch Logs target).
-        LogGroup = new LogGroup(this, "Events", new LogGroupProps
-        {
-            LogGroupName = $"/aws/events/{settings.ResourcePrefix}-ecs-task-failures",
-            Retention = Retention.Of(settings),
-            RemovalPolicy = Retention.RemovalPolicyOf(settings),
-        });
-
-        // The log group's resource policy lets EventBridge write. Declared directly (AWS::Logs::ResourcePolicy)
-        // instead of through the events-targets helper, which installs a custom-resource Lambda for it.
-        var policy = new PolicyDocument(new PolicyDocumentProps
-        {
-            Statements =
-            [
-                new PolicyStatement(new PolicyStatementProps
-                {
-                    Effect = Effect.ALLOW,
-                    Principals = [new ServicePrincipal("events.amazonaws.com"), new ServicePrincipal("delivery.logs.amazonaws.com")],
-                    Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    Resources = [LogGroup.LogGroupArn],
-                }),
-            ],
-        });
-        var resourcePolicy = new CfnResourcePolicy(this, "EventsCanWrite", new CfnResourcePolicyProps
-        {
-            PolicyName = $"{settings.ResourcePrefix}-ecs-task-failure-events",
-            PolicyDocument = Stack.Of(this).ToJsonString(policy.ToJSON()),
-        });
+        LogGroup = key.LogGroup(this, "Events", LogGroupName(settings));
 
         EventPattern = new Dictionary<string, object>
         {
@@ -78,14 +50,8 @@ internal sealed class TaskFailureDetection : Construct
                 ["stopCode"] = FailureStopCodes.ToArray(),
             },
         };
-        Rule = new CfnRule(this, "Rule", new CfnRuleProps
-        {
-            Description = $"Tasks of {settings.ResourcePrefix} that failed to start or whose essential container exited",
-            State = "ENABLED",
-            EventPattern = EventPattern,
-            Targets = new CfnRule.ITargetProperty[] { new CfnRule.TargetProperty { Id = "TaskFailureLog", Arn = LogGroup.LogGroupArn } },
-        });
-        Rule.AddDependency(resourcePolicy);
+        Rule = delivery.Deliver(this, "Rule", $"Tasks of {settings.ResourcePrefix} that failed to start or whose essential container exited", EventPattern, LogGroup);
+        FailedInvocations = EventLogDelivery.FailedInvocations(Rule);
 
         FilterPattern = Amazon.CDK.AWS.Logs.FilterPattern.Any(
             FailureStopCodes.Select(code => Amazon.CDK.AWS.Logs.FilterPattern.StringValue("$.detail.stopCode", "=", code)).ToArray());
@@ -127,6 +93,9 @@ internal sealed class TaskFailureDetection : Construct
         });
     }
 
+    /// <summary>The events log group of an environment's task failures.</summary>
+    public static string LogGroupName(EnvironmentSettings settings) => EventLogDelivery.GroupName(settings, "ecs-task-failures");
+
     public LogGroup LogGroup { get; }
 
     public IDictionary<string, object> EventPattern { get; }
@@ -139,6 +108,9 @@ internal sealed class TaskFailureDetection : Construct
 
     /// <summary>Failed tasks of this cluster, summed over 5 minutes.</summary>
     public Metric Metric { get; }
+
+    /// <summary>Task-failure events EventBridge could not write to the log group.</summary>
+    public Metric FailedInvocations { get; }
 
     public QueryDefinition StoppedTasksQuery { get; }
 }

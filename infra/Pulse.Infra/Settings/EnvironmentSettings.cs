@@ -44,8 +44,13 @@ internal sealed record EnvironmentSettings
 
     // ---- Service ----
 
-    /// <summary>Image tag in the environment's ECR repository (deploy with the git commit).</summary>
-    public string ImageTag { get; init; } = "latest";
+    /// <summary>
+    /// Image tag in the environment's ECR repository: the git commit the deploy workflow pushed. The
+    /// repository's tags are immutable commits, so there is no default: without one the service stack carries
+    /// a template rule that refuses to deploy (synthesis, diff and destroy still work), and <c>latest</c> is
+    /// refused outright.
+    /// </summary>
+    public string? ImageTag { get; init; }
 
     /// <summary>Fargate task CPU units (256 = 0.25 vCPU).</summary>
     public int TaskCpu { get; init; } = 256;
@@ -53,14 +58,30 @@ internal sealed record EnvironmentSettings
     /// <summary>Fargate task memory in MiB; must be a valid pairing with <see cref="TaskCpu"/>.</summary>
     public int TaskMemoryMiB { get; init; } = 512;
 
-    /// <summary>Tasks after every deployment (autoscaling moves it between min and max afterwards).</summary>
+    /// <summary>
+    /// Scale the task count between <see cref="MinTasks"/> and <see cref="MaxTasks"/>. When on, the service
+    /// template carries no desired count (a deployment must not reset what autoscaling chose); when off, the
+    /// service runs <see cref="DesiredTasks"/>.
+    /// </summary>
+    public bool Autoscaling { get; init; } = true;
+
+    /// <summary>Tasks the service runs when <see cref="Autoscaling"/> is off (ignored when it is on).</summary>
     public int DesiredTasks { get; init; } = 1;
 
-    /// <summary>Autoscaling lower bound.</summary>
+    /// <summary>Autoscaling lower bound, and the task count a new service is raised to on its first deployment.</summary>
     public int MinTasks { get; init; } = 1;
 
     /// <summary>Autoscaling upper bound.</summary>
     public int MaxTasks { get; init; } = 2;
+
+    /// <summary>
+    /// Rolling deployment: the share of running tasks (percent of the current count) that must stay healthy
+    /// while new tasks start. 100 never drops below the current count.
+    /// </summary>
+    public int MinHealthyPercent { get; init; } = 100;
+
+    /// <summary>Rolling deployment: the most tasks (percent of the current count) running at once.</summary>
+    public int MaxHealthyPercent { get; init; } = 200;
 
     /// <summary>
     /// Share of tasks on Fargate Spot in percent (0 to 100). Below 100 the first task is always on-demand
@@ -107,8 +128,8 @@ internal sealed record EnvironmentSettings
     /// </summary>
     public bool RetainData { get; init; }
 
-    /// <summary>Days of automated backups (1 to 35).</summary>
-    public int BackupRetentionDays { get; init; } = 1;
+    /// <summary>Days of automated backups (1 to 35; fewer than 7 is reported as a Guard exception).</summary>
+    public int BackupRetentionDays { get; init; } = 7;
 
     /// <summary>Days between automatic rotations of the database password.</summary>
     public int SecretRotationDays { get; init; } = 30;
@@ -126,8 +147,21 @@ internal sealed record EnvironmentSettings
     /// <summary>Retention of every log group this app creates, in days (a value CloudWatch Logs accepts).</summary>
     public int LogRetentionDays { get; init; } = 14;
 
-    /// <summary>E-mail address subscribed to the alarm topic, or null for none.</summary>
+    /// <summary>
+    /// CloudWatch alarms, their SNS topics and the ECS deployment alarms. Off, the environment keeps its
+    /// detection (task-failure events, rotation redeploys) and the deployment circuit breaker, but nothing
+    /// alarms or notifies.
+    /// </summary>
+    public bool Alarms { get; init; } = true;
+
+    /// <summary>The CloudWatch dashboard <c>Pulse-&lt;environment&gt;</c>.</summary>
+    public bool Dashboard { get; init; } = true;
+
+    /// <summary>E-mail address subscribed to the alarm topic (every alarm), or null for none.</summary>
     public string? AlarmEmail { get; init; }
+
+    /// <summary>E-mail address subscribed to the paging topic (the alarms that page), or null for none.</summary>
+    public string? PageEmail { get; init; }
 
     /// <summary>Amazon Managed Service for Prometheus workspace plus an ADOT collector sidecar.</summary>
     public bool PrometheusOnAws { get; init; }
@@ -144,7 +178,10 @@ internal sealed record EnvironmentSettings
     /// <summary>Prefix of physical resource names (lower case).</summary>
     public string ResourcePrefix => $"pulse-{Name}";
 
-    /// <summary>Development: one small task on Fargate Spot, single-AZ database, nothing retained.</summary>
+    /// <summary>
+    /// Development: one small task on Fargate Spot without autoscaling, alarms or dashboard, 3-day log
+    /// retention, single-AZ database, nothing retained.
+    /// </summary>
     public static EnvironmentSettings Dev { get; } = new()
     {
         Name = "dev",
@@ -153,18 +190,25 @@ internal sealed record EnvironmentSettings
         NatGateways = 1,
         TaskCpu = 256,
         TaskMemoryMiB = 512,
+        Autoscaling = false,
         DesiredTasks = 1,
         MinTasks = 1,
         MaxTasks = 2,
         SpotPercent = 100,
+        Alarms = false,
+        Dashboard = false,
+        LogRetentionDays = 3,
         DatabaseInstanceClass = "t4g.micro",
         DatabaseMultiAz = false,
         DeletionProtection = false,
         RetainData = false,
-        BackupRetentionDays = 1,
+        BackupRetentionDays = 7,
     };
 
-    /// <summary>Production: three AZs with a NAT gateway each, on-demand tasks, multi-AZ protected database.</summary>
+    /// <summary>
+    /// Production: three AZs with a NAT gateway each, on-demand tasks scaling between 2 and 10, alarms and
+    /// dashboard, multi-AZ protected database.
+    /// </summary>
     public static EnvironmentSettings Prod { get; } = new()
     {
         Name = "prod",
@@ -173,7 +217,7 @@ internal sealed record EnvironmentSettings
         NatGateways = 3,
         TaskCpu = 512,
         TaskMemoryMiB = 1024,
-        DesiredTasks = 2,
+        Autoscaling = true,
         MinTasks = 2,
         MaxTasks = 10,
         SpotPercent = 0,

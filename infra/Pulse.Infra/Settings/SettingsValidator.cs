@@ -81,9 +81,21 @@ internal static partial class SettingsValidator
             e.Add($"{Key("logRetentionDays")} {s.LogRetentionDays} is not a retention CloudWatch Logs accepts: {string.Join(", ", LogRetentionDaysAllowed)}.");
         }
 
-        if (s.AlarmEmail is not null && !EmailPattern().IsMatch(s.AlarmEmail))
+        foreach (var (name, email) in new[] { ("alarmEmail", s.AlarmEmail), ("pageEmail", s.PageEmail) })
         {
-            e.Add($"{Key("alarmEmail")} '{s.AlarmEmail}' is not an e-mail address.");
+            if (email is null)
+            {
+                continue;
+            }
+
+            if (!EmailPattern().IsMatch(email))
+            {
+                e.Add($"{Key(name)} '{email}' is not an e-mail address.");
+            }
+            else if (!s.Alarms)
+            {
+                e.Add($"{Key(name)} is set but {Key("alarms")} is false: nothing would ever be sent. Set {Key("alarms")}=true or remove the address.");
+            }
         }
 
         if (s.PrometheusOnAws && !ImagePattern().IsMatch(s.AdotCollectorImage))
@@ -158,9 +170,18 @@ internal static partial class SettingsValidator
 
     private static void ValidateService(EnvironmentSettings s, List<string> e, Func<string, string> key)
     {
-        if (!ImageTagPattern().IsMatch(s.ImageTag))
+        if (s.ImageTag is { } tag)
         {
-            e.Add($"{key("imageTag")} '{s.ImageTag}' is not a valid image tag.");
+            if (!ImageTagPattern().IsMatch(tag))
+            {
+                e.Add($"{key("imageTag")} '{tag}' is not a valid image tag.");
+            }
+            else if (string.Equals(tag, "latest", StringComparison.OrdinalIgnoreCase))
+            {
+                // The repository's tags are immutable and CI pushes commit ids: "latest" never exists there,
+                // and a service rolled to it starts no task.
+                e.Add($"{key("imageTag")} 'latest' is refused: the repository holds immutable commit tags and no 'latest'. Deploy the commit CI pushed: -c {key("imageTag")}=<commit>.");
+            }
         }
 
         if (!FargateSizes.TryGetValue(s.TaskCpu, out var memories))
@@ -172,18 +193,33 @@ internal static partial class SettingsValidator
             e.Add($"{key("taskMemoryMiB")} {s.TaskMemoryMiB} does not go with {key("taskCpu")} {s.TaskCpu}: Fargate allows {string.Join(", ", memories)} MiB.");
         }
 
-        if (s.MinTasks < 1)
+        if (s.Autoscaling)
         {
-            e.Add($"{key("minTasks")} must be at least 1 (got {s.MinTasks}).");
+            if (s.MinTasks < 1)
+            {
+                e.Add($"{key("minTasks")} must be at least 1 (got {s.MinTasks}).");
+            }
+
+            if (s.MinTasks > s.MaxTasks)
+            {
+                e.Add($"{key("minTasks")} ({s.MinTasks}) is greater than {key("maxTasks")} ({s.MaxTasks}).");
+            }
+        }
+        else if (s.DesiredTasks < 1)
+        {
+            e.Add($"{key("desiredTasks")} must be at least 1 when {key("autoscaling")} is false (got {s.DesiredTasks}).");
         }
 
-        if (s.MinTasks > s.MaxTasks)
+        // ECS: minimum 0-100, maximum above the minimum and at least 100 for a rolling deployment to start
+        // new tasks (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html).
+        if (s.MinHealthyPercent is < 0 or > 100)
         {
-            e.Add($"{key("minTasks")} ({s.MinTasks}) is greater than {key("maxTasks")} ({s.MaxTasks}).");
+            e.Add($"{key("minHealthyPercent")} must be between 0 and 100 (got {s.MinHealthyPercent}).");
         }
-        else if (s.DesiredTasks < s.MinTasks || s.DesiredTasks > s.MaxTasks)
+
+        if (s.MaxHealthyPercent is < 100 or > 400 || s.MaxHealthyPercent <= s.MinHealthyPercent)
         {
-            e.Add($"{key("desiredTasks")} ({s.DesiredTasks}) must lie between {key("minTasks")} ({s.MinTasks}) and {key("maxTasks")} ({s.MaxTasks}).");
+            e.Add($"{key("maxHealthyPercent")} ({s.MaxHealthyPercent}) must be between 100 and 400 and above {key("minHealthyPercent")} ({s.MinHealthyPercent}), or a rolling deployment cannot start a new task.");
         }
 
         if (s.SpotPercent is < 0 or > 100)

@@ -1,6 +1,5 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
-using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.RDS;
 using Constructs;
 using Pulse.Infra.Constructs;
@@ -9,14 +8,28 @@ using Pulse.Infra.Settings;
 namespace Pulse.Infra.Stacks;
 
 /// <summary>
-/// PostgreSQL 16 on RDS in the isolated subnets: encrypted, not public, credentials generated into Secrets
-/// Manager and rotated, automated backups; multi-AZ and deletion protection where the settings ask.
-/// Only the service (and the rotation function) may connect; the service stack adds its own ingress rule.
+/// PostgreSQL on RDS in the isolated subnets: encrypted with the stack's key, not public, credentials
+/// generated into Secrets Manager and rotated, automated backups, enhanced monitoring, both PostgreSQL log
+/// types in CloudWatch Logs; multi-AZ and deletion protection where the settings ask. Only the service (and
+/// the rotation function) may connect; the service stack adds its own ingress rule.
 /// </summary>
 internal sealed class DataStack : Stack
 {
     public const int PostgresPort = 5432;
     public const string MasterUsername = "pulse";
+
+    /// <summary>
+    /// The PostgreSQL engine version, chosen here only. A full minor version RDS offers for new instances
+    /// (cfn-lint W3691 flags deprecated ones, and a bare major such as "17"); minor upgrades then follow
+    /// automatically in the maintenance window. The major version names the parameter group family.
+    /// </summary>
+    public const string PostgresVersion = "17.9";
+
+    /// <summary>The major version of <see cref="PostgresVersion"/>.</summary>
+    public const string PostgresMajorVersion = "17";
+
+    /// <summary>The log types RDS for PostgreSQL can export, all of them (Control Tower CT.RDS.PR.14).</summary>
+    public static IReadOnlyList<string> PostgresLogTypes { get; } = ["postgresql", "upgrade"];
 
     public DataStack(Construct scope, string id, EnvironmentSettings settings, NetworkStack? networkStack, IStackProps props)
         : base(scope, id, props)
@@ -39,18 +52,17 @@ internal sealed class DataStack : Stack
             Dbname = ServiceContract.DatabaseName,
         });
 
-        // Created before the instance so that RDS writes into a group with retention instead of a never-expiring one.
-        var postgresLog = new LogGroup(this, "PostgresLog", new LogGroupProps
-        {
-            LogGroupName = $"/aws/rds/instance/{identifier}/postgresql",
-            Retention = Retention.Of(settings),
-            RemovalPolicy = Retention.RemovalPolicyOf(settings),
-        });
+        // Encrypts the storage, its snapshots and the exported logs; retained with the data in protected environments.
+        var logNames = PostgresLogTypes.ToDictionary(type => type, type => $"/aws/rds/instance/{identifier}/{type}");
+        Key = new StackKey(this, "Encryption", settings, "RDS PostgreSQL storage, snapshots and logs", [.. logNames.Values]);
+
+        // Created before the instance so that RDS writes into groups with retention instead of never-expiring ones.
+        var logGroups = logNames.Select(pair => Key.LogGroup(this, pair.Key == "postgresql" ? "PostgresLog" : "PostgresUpgradeLog", pair.Value)).ToList();
 
         Instance = new DatabaseInstance(this, "Database", new DatabaseInstanceProps
         {
             InstanceIdentifier = identifier,
-            Engine = DatabaseInstanceEngine.Postgres(new PostgresInstanceEngineProps { Version = PostgresEngineVersion.VER_16_4 }),
+            Engine = DatabaseInstanceEngine.Postgres(new PostgresInstanceEngineProps { Version = PostgresEngineVersion.Of(PostgresVersion, PostgresMajorVersion) }),
             InstanceType = new Amazon.CDK.AWS.EC2.InstanceType(settings.DatabaseInstanceClass),
             Vpc = network.Vpc,
             VpcSubnets = network.DatabaseSubnets,
@@ -59,6 +71,12 @@ internal sealed class DataStack : Stack
             Credentials = Credentials.FromSecret(Secret),
             DatabaseName = ServiceContract.DatabaseName,
             StorageEncrypted = true,
+            StorageEncryptionKey = Key.Key,
+            // IAM database authentication only admits IAM principals in addition to passwords; nothing changes
+            // for the service, which logs in with the rotated password (Control Tower CT.RDS.PR.7).
+            IamAuthentication = true,
+            // Enhanced monitoring: OS metrics (memory, swap, processes) next to the instance's CloudWatch metrics.
+            MonitoringInterval = Duration.Seconds(60),
             StorageType = StorageType.GP3,
             AllocatedStorage = settings.DatabaseStorageGiB,
             MaxAllocatedStorage = settings.DatabaseMaxStorageGiB,
@@ -70,12 +88,15 @@ internal sealed class DataStack : Stack
             PreferredMaintenanceWindow = "sun:03:30-sun:04:30",
             AutoMinorVersionUpgrade = true,
             CopyTagsToSnapshot = true,
-            CloudwatchLogsExports = ["postgresql"],
+            CloudwatchLogsExports = [.. PostgresLogTypes],
             // Protected environments leave a final snapshot; development deletes the instance and its backups.
             RemovalPolicy = settings.RetainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
             DeleteAutomatedBackups = !settings.RetainData,
         });
-        Instance.Node.AddDependency(postgresLog);
+        foreach (var group in logGroups)
+        {
+            Instance.Node.AddDependency(group);
+        }
 
         // Single-user rotation by the Secrets Manager rotation application; the function runs in the app
         // subnets (it needs the Secrets Manager API through NAT) and is admitted to the database port.
@@ -101,11 +122,42 @@ internal sealed class DataStack : Stack
 
         Nag.Suppress(Instance, [.. suppressions]);
 
+        var guard = new List<GuardSuppression>
+        {
+            new("CT.RDS.PR.20", "The default PostgreSQL port is kept: the instance is in isolated subnets and its security group admits only the service and the rotation function; another port number adds no protection."),
+        };
+        if (!settings.DatabaseMultiAz)
+        {
+            guard.Add(new("CT.RDS.PR.1", $"{settings.Name}.databaseMultiAz is false: a development database need not survive the loss of a zone; prod runs multi-AZ."));
+        }
+
+        if (!settings.DeletionProtection)
+        {
+            guard.Add(new("CT.RDS.PR.13", $"{settings.Name}.deletionProtection is false: dev is disposable, and prod switches it off only to be torn down (docs/deployment.md)."));
+        }
+
+        if (settings.BackupRetentionDays < 7)
+        {
+            guard.Add(new("CT.RDS.PR.8", $"{settings.Name}.backupRetentionDays is {settings.BackupRetentionDays}: shorter than a week on purpose for this environment."));
+        }
+
+        Guard.Suppress(Instance, [.. guard]);
+
+        // Enhanced monitoring's role uses the AWS-managed policy made for it.
+        if (Instance.Node.TryFindChild("MonitoringRole") is IConstruct monitoringRole)
+        {
+            Nag.Suppress(
+                monitoringRole,
+                new NagSuppression("AwsSolutions-IAM4", "AmazonRDSEnhancedMonitoringRole is the AWS-managed policy RDS documents for enhanced monitoring; it only writes the RDSOSMetrics log group.", "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"));
+        }
+
         _ = new CfnOutput(this, "DatabaseEndpoint", new CfnOutputProps { Value = Instance.DbInstanceEndpointAddress });
         _ = new CfnOutput(this, "DatabaseSecretArn", new CfnOutputProps { Value = Secret.SecretArn });
     }
 
     public SecurityGroup SecurityGroup { get; }
+
+    public StackKey Key { get; }
 
     public DatabaseSecret Secret { get; }
 

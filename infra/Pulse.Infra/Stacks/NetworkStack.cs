@@ -1,7 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
-using Amazon.CDK.AWS.Logs;
 using Constructs;
+using Pulse.Infra.Constructs;
 using Pulse.Infra.Settings;
 
 namespace Pulse.Infra.Stacks;
@@ -19,12 +19,9 @@ internal sealed class NetworkStack : Stack
     public NetworkStack(Construct scope, string id, EnvironmentSettings settings, IStackProps props)
         : base(scope, id, props)
     {
-        var flowLogs = new LogGroup(this, "FlowLogs", new LogGroupProps
-        {
-            LogGroupName = $"/{settings.ResourcePrefix}/vpc-flow-logs",
-            Retention = Retention.Of(settings),
-            RemovalPolicy = Retention.RemovalPolicyOf(settings),
-        });
+        var flowLogsName = $"/{settings.ResourcePrefix}/vpc-flow-logs";
+        Key = new StackKey(this, "Encryption", settings, "VPC flow logs", flowLogsName);
+        var flowLogs = Key.LogGroup(this, "FlowLogs", flowLogsName);
 
         Vpc = new Vpc(this, "Vpc", new VpcProps
         {
@@ -34,7 +31,9 @@ internal sealed class NetworkStack : Stack
             NatGateways = settings.NatGateways,
             SubnetConfiguration =
             [
-                new SubnetConfiguration { Name = PublicTier, SubnetType = SubnetType.PUBLIC, CidrMask = 24 },
+                // Nothing launched here needs an automatic public address: NAT gateways bring Elastic IPs and the
+                // load balancer its own (Control Tower CT.EC2.PR.11).
+                new SubnetConfiguration { Name = PublicTier, SubnetType = SubnetType.PUBLIC, CidrMask = 24, MapPublicIpOnLaunch = false },
                 new SubnetConfiguration { Name = AppTier, SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = 22 },
                 new SubnetConfiguration { Name = DatabaseTier, SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 24 },
             ],
@@ -53,6 +52,8 @@ internal sealed class NetworkStack : Stack
     }
 
     public Vpc Vpc { get; }
+
+    public StackKey Key { get; }
 
     /// <summary>
     /// Explicit zones, or the region's first zones resolved by CloudFormation (<c>Fn::GetAZs</c>): a region

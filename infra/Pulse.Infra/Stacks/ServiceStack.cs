@@ -13,7 +13,8 @@ namespace Pulse.Infra.Stacks;
 
 /// <summary>
 /// The running service: ECS cluster, Fargate task and service in the app subnets behind the public ALB,
-/// autoscaling, the CloudWatch dashboard and alarms, task-failure detection and, optionally, Prometheus on AWS.
+/// autoscaling, the CloudWatch dashboard and alarms, task-failure detection, the redeploy after each password
+/// rotation and, optionally, Prometheus on AWS.
 /// </summary>
 internal sealed class ServiceStack : Stack
 {
@@ -29,20 +30,34 @@ internal sealed class ServiceStack : Stack
     {
         var network = Network.For(this, settings, networkStack);
 
+        var eventLogs = new EventLogDelivery(this, "EventLogs", settings);
+        Key = new StackKey(
+            this,
+            "Encryption",
+            settings,
+            "service, event and state machine logs, alarm topics",
+            $"/{settings.ResourcePrefix}/service",
+            TaskFailureDetection.LogGroupName(settings),
+            SecretRotationRedeploy.FailureLogGroupName(settings),
+            SecretRotationRedeploy.StateMachineLogGroupName(settings));
+
         Cluster = new Cluster(this, "Cluster", new ClusterProps
         {
             ClusterName = settings.ResourcePrefix,
             Vpc = network.Vpc,
             ContainerInsights = true,
-            EnableFargateCapacityProviders = true,
+        });
+        // Declared here rather than by the cluster's enableFargateCapacityProviders, so that the service can
+        // depend on it: CloudFormation then deletes the service before the association, and a teardown does
+        // not fail with "The capacity provider is in use".
+        CapacityProviderAssociation = new CfnClusterCapacityProviderAssociations(this, "CapacityProviders", new CfnClusterCapacityProviderAssociationsProps
+        {
+            Cluster = Cluster.ClusterName,
+            CapacityProviders = ["FARGATE", "FARGATE_SPOT"],
+            DefaultCapacityProviderStrategy = Array.Empty<CfnClusterCapacityProviderAssociations.ICapacityProviderStrategyProperty>(),
         });
 
-        AppLogs = new LogGroup(this, "AppLogs", new LogGroupProps
-        {
-            LogGroupName = $"/{settings.ResourcePrefix}/service",
-            Retention = Retention.Of(settings),
-            RemovalPolicy = Retention.RemovalPolicyOf(settings),
-        });
+        AppLogs = Key.LogGroup(this, "AppLogs", $"/{settings.ResourcePrefix}/service");
 
         TaskDefinition = new FargateTaskDefinition(this, "TaskDefinition", new FargateTaskDefinitionProps
         {
@@ -60,8 +75,10 @@ internal sealed class ServiceStack : Stack
         Container = TaskDefinition.AddContainer(ServiceContract.ContainerName, new ContainerDefinitionOptions
         {
             ContainerName = ServiceContract.ContainerName,
-            Image = ContainerImage.FromEcrRepository(repository, settings.ImageTag),
+            Image = ContainerImage.FromEcrRepository(repository, settings.ImageTag ?? UnsetImageTag),
             Essential = true,
+            // A hard limit (Control Tower CT.ECS.PR.7) that leaves the collector sidecar its reservation.
+            MemoryLimitMiB = settings.TaskMemoryMiB - (settings.PrometheusOnAws ? PrometheusOnAws.MemoryReservationMiB : 0),
             User = ServiceContract.User,
             ReadonlyRootFilesystem = settings.ReadOnlyRootFilesystem,
             PortMappings = [new PortMapping { Name = "http", ContainerPort = ServiceContract.HttpPort, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
@@ -115,54 +132,81 @@ internal sealed class ServiceStack : Stack
         {
             Cluster = Cluster,
             TaskDefinition = TaskDefinition,
-            DesiredCount = settings.DesiredTasks,
+            // With autoscaling, no desired count: CloudFormation would set it back on every deployment (a new
+            // image tag) and undo what autoscaling chose. A new service starts with one task, and registering
+            // the scalable target moves an active service's count into [min, max]
+            // (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
+            DesiredCount = settings.Autoscaling ? null : settings.DesiredTasks,
             VpcSubnets = network.AppSubnets,
             SecurityGroups = [ServiceSecurityGroup],
             AssignPublicIp = false,
             PlatformVersion = FargatePlatformVersion.LATEST,
             CapacityProviderStrategies = CapacityProviders(settings),
             CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
-            // Rolling deployment that never drops below the desired count.
-            MinHealthyPercent = 100,
-            MaxHealthyPercent = 200,
+            // Rolling deployment; the defaults (100/200) never drop below the running count.
+            MinHealthyPercent = settings.MinHealthyPercent,
+            MaxHealthyPercent = settings.MaxHealthyPercent,
             HealthCheckGracePeriod = Duration.Seconds(60),
             EnableExecuteCommand = settings.EcsExec,
             PropagateTags = PropagatedTagSource.SERVICE,
             EnableECSManagedTags = true,
         });
+        Service.Node.AddDependency(CapacityProviderAssociation);
         LoadBalancer.TargetGroup.AddTarget(Service.LoadBalancerTarget(new LoadBalancerTargetOptions
         {
             ContainerName = ServiceContract.ContainerName,
             ContainerPort = ServiceContract.HttpPort,
         }));
 
-        Scaling = Service.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
+        if (settings.Autoscaling)
         {
-            MinCapacity = settings.MinTasks,
-            MaxCapacity = settings.MaxTasks,
-        });
-        Scaling.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps
-        {
-            TargetUtilizationPercent = settings.CpuTargetPercent,
-            ScaleOutCooldown = Duration.Seconds(60),
-            ScaleInCooldown = Duration.Seconds(180),
-        });
-        Scaling.ScaleOnMemoryUtilization("Memory", new MemoryUtilizationScalingProps
-        {
-            TargetUtilizationPercent = settings.MemoryTargetPercent,
-            ScaleOutCooldown = Duration.Seconds(60),
-            ScaleInCooldown = Duration.Seconds(180),
-        });
-        Scaling.ScaleOnRequestCount("Requests", new RequestCountScalingProps
-        {
-            RequestsPerTarget = settings.RequestsPerTarget,
-            TargetGroup = LoadBalancer.TargetGroup,
-            ScaleOutCooldown = Duration.Seconds(60),
-            ScaleInCooldown = Duration.Seconds(180),
-        });
+            Scaling = Service.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
+            {
+                MinCapacity = settings.MinTasks,
+                MaxCapacity = settings.MaxTasks,
+            });
+            Scaling.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps
+            {
+                TargetUtilizationPercent = settings.CpuTargetPercent,
+                ScaleOutCooldown = Duration.Seconds(60),
+                ScaleInCooldown = Duration.Seconds(180),
+            });
+            Scaling.ScaleOnMemoryUtilization("Memory", new MemoryUtilizationScalingProps
+            {
+                TargetUtilizationPercent = settings.MemoryTargetPercent,
+                ScaleOutCooldown = Duration.Seconds(60),
+                ScaleInCooldown = Duration.Seconds(180),
+            });
+            Scaling.ScaleOnRequestCount("Requests", new RequestCountScalingProps
+            {
+                RequestsPerTarget = settings.RequestsPerTarget,
+                TargetGroup = LoadBalancer.TargetGroup,
+                ScaleOutCooldown = Duration.Seconds(60),
+                ScaleInCooldown = Duration.Seconds(180),
+            });
+        }
 
-        TaskFailures = new TaskFailureDetection(this, "TaskFailures", settings, Cluster);
-        Monitoring = new Monitoring(this, "Monitoring", settings, Service, LoadBalancer, TaskFailures, AppLogs);
+        TaskFailures = new TaskFailureDetection(this, "TaskFailures", settings, Cluster, Key, eventLogs);
+        RotationRedeploy = new SecretRotationRedeploy(this, "RotationRedeploy", settings, data.Secret, Service, Key, eventLogs);
+        Monitoring = new Monitoring(this, "Monitoring", settings, Service, LoadBalancer, TaskFailures, RotationRedeploy, AppLogs, Key);
+
+        // Next to the circuit breaker (tasks that never become healthy), the deployment alarms roll back a
+        // deployment whose healthy tasks fail users; Monitoring.DeploymentAlarms is the one list to extend.
+        if (Monitoring.DeploymentAlarms.Count > 0)
+        {
+            Service.EnableDeploymentAlarms(
+                [.. Monitoring.DeploymentAlarms],
+                new DeploymentAlarmOptions { Behavior = AlarmBehavior.ROLLBACK_ON_ALARM });
+        }
+
+        if (settings.ImageTag is null)
+        {
+            // Refuses `cdk synth` and `cdk deploy` of this stack (and stops `dotnet run`), while `cdk destroy`,
+            // `cdk ls` and the registry stack's deployment, which need no image, still work.
+            Annotations.Of(this).AddError(
+                $"{settings.Name}.imageTag is not set: this stack would run {settings.ResourcePrefix}-api:{UnsetImageTag}, which does not exist. " +
+                $"Deploy the commit CI pushed: -c {settings.Name}.imageTag=<commit>.");
+        }
 
         SuppressNagFindings(settings);
         if (!settings.Https && settings.RetainData)
@@ -174,10 +218,20 @@ internal sealed class ServiceStack : Stack
         _ = new CfnOutput(this, "ServiceUrl", new CfnOutputProps { Value = $"{scheme}://{LoadBalancer.LoadBalancer.LoadBalancerDnsName}", Description = "Point a DNS name at the load balancer for HTTPS" });
         _ = new CfnOutput(this, "ClusterName", new CfnOutputProps { Value = Cluster.ClusterName });
         _ = new CfnOutput(this, "ServiceName", new CfnOutputProps { Value = Service.ServiceName });
-        _ = new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = Monitoring.Dashboard.DashboardName });
+        if (Monitoring.Dashboard is { } dashboard)
+        {
+            _ = new CfnOutput(this, "DashboardName", new CfnOutputProps { Value = dashboard.DashboardName });
+        }
     }
 
+    /// <summary>The tag the task definition names when no <c>imageTag</c> is set; the stack then refuses to deploy.</summary>
+    public const string UnsetImageTag = "image-tag-not-set";
+
+    public StackKey Key { get; }
+
     public Cluster Cluster { get; }
+
+    public CfnClusterCapacityProviderAssociations CapacityProviderAssociation { get; }
 
     public LogGroup AppLogs { get; }
 
@@ -193,9 +247,12 @@ internal sealed class ServiceStack : Stack
 
     public FargateService Service { get; }
 
-    public ScalableTaskCount Scaling { get; }
+    /// <summary>The task count's scaling, or null when the environment's autoscaling is off.</summary>
+    public ScalableTaskCount? Scaling { get; }
 
     public TaskFailureDetection TaskFailures { get; }
+
+    public SecretRotationRedeploy RotationRedeploy { get; }
 
     public Monitoring Monitoring { get; }
 
@@ -226,6 +283,12 @@ internal sealed class ServiceStack : Stack
         Nag.Suppress(
             TaskDefinition,
             new NagSuppression("AwsSolutions-ECS2", "The environment holds only non-secret settings (ports, provider, EMF namespace and service name); database credentials are ECS secrets from Secrets Manager."));
+        if (!settings.ReadOnlyRootFilesystem)
+        {
+            Guard.Suppress(
+                TaskDefinition,
+                new GuardSuppression("CT.ECS.PR.6", $"{settings.Name}.readOnlyRootFilesystem is false, which ECS Exec ({settings.Name}.ecsExec) needs: its SSM agent writes into the container."));
+        }
 
         // The execution role's policy: ecr:GetAuthorizationToken has no resource-level permissions.
         if (TaskDefinition.ExecutionRole?.Node.TryFindChild("DefaultPolicy") is IConstruct executionPolicy)
