@@ -32,7 +32,7 @@ public static class SloGenerator
     /// <summary>promtool unit tests of one objective's page alert.</summary>
     public static string RuleTestsPath(Objective objective) => $"{RuleTestsDirectory}/{FilePrefix}{objective.Name}.test.yml";
 
-    /// <summary>promtool unit tests of one objective's ticket alert (days of traffic, evaluated every 5 minutes).</summary>
+    /// <summary>promtool unit tests of one objective's ticket alert (days of traffic, evaluated every 10 minutes).</summary>
     public static string TicketTestsPath(Objective objective) => $"{RuleTestsDirectory}/{FilePrefix}{objective.Name}.tickets.test.yml";
 
     /// <summary>The Grafana dashboard, provisioned with the others from deploy/grafana/dashboards.</summary>

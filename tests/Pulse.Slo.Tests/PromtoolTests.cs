@@ -63,9 +63,9 @@ public sealed class PromtoolTests
     }
 
     [RequiresToolsTheory("promtool")]
-    [InlineData("(14.4 * 0.001)", "(20 * 0.001)", ".test.yml", "pages through its 1h and 5m windows")]
+    [InlineData("(14.4 * 0.001)", "(25 * 0.001)", ".test.yml", "pages through its 1h and 5m windows")]
     [InlineData("slo:sli_error:ratio_rate5m{slo=\"availability\"} > (14.4", "slo:sli_error:ratio_rate30m{slo=\"availability\"} > (14.4", ".test.yml", "the page resolves")]
-    [InlineData("(1 * 0.001)", "(2 * 0.001)", ".tickets.test.yml", "ticket through its 3d and 6h windows")]
+    [InlineData("(1 * 0.001)", "(3 * 0.001)", ".tickets.test.yml", "ticket through its 3d and 6h windows")]
     public async Task TheGeneratedTestsFailWhenARuleIsWrong(string correct, string wrong, string testSuffix, string failingTest)
     {
         // A threshold too high, a short window too long: the tests must notice.

@@ -86,7 +86,7 @@ internal static class RuleTestWriter
 
     /// <summary>
     /// The ticket and within-budget tests span days of traffic (a clean 3-day history, then the burn), so they
-    /// are evaluated every 5 minutes: minute steps would cost promtool minutes, and tickets are checked to the hour.
+    /// are evaluated every 10 minutes: minute steps would cost promtool minutes, and tickets are checked to the hour.
     /// </summary>
     public static string WriteTickets(SloSpec spec, Objective objective, string specPath, string rulesPath, string testsPath)
     {
@@ -138,7 +138,7 @@ internal static class RuleTestWriter
     }
 
     private static readonly TimeSpan PageEvaluation = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan TicketEvaluation = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan TicketEvaluation = TimeSpan.FromMinutes(10);
 
     private static YamlText Header(SloSpec spec, Objective objective, string specPath, string rulesPath, string testsPath, TimeSpan evaluation, string what)
     {
