@@ -48,7 +48,7 @@ internal static class RuleFileWriter
         yaml.Line("    rules:");
         yaml.Comment(6, $"{ObjectiveText.Promise(spec, objective)}.");
 
-        yaml.Comment(6, $"Requests per second the objective counts, and the bad ones among them ({ObjectiveText.Bad(objective)}).");
+        yaml.Comment(6, $"Requests per second the objective counts, and the bad ones among them: {ObjectiveText.Bad(objective)}.");
         Record(yaml, objective, SloRecordings.Requests(baseWindow), [$"sum by (job) (rate({TotalSelector(spec, objective)}[{range}]))"]);
         if (objective.Sli == SliKind.Availability)
         {
