@@ -133,7 +133,9 @@ internal static class DashboardWriter
         var rules = string.Join("; ", alerts.Select(a =>
             $"above {Numbers.Format(a.BurnRate(spec.WindowDays))} over both {BurnRateScheme.Format(a.LongWindow)} and {BurnRateScheme.Format(a.ShortWindow)}"));
         var severity = alerts[0].Severity == Severity.Page ? "pages" : "opens a ticket";
-        var steps = alerts.Select(a => ((double?)(double)a.BurnRate(spec.WindowDays), a.Severity == Severity.Page ? "red" : "orange")).ToList();
+        // Grafana reads threshold steps in ascending order.
+        var steps = alerts.Select(a => (double)a.BurnRate(spec.WindowDays)).Order()
+            .Select(v => ((double?)v, alerts[0].Severity == Severity.Page ? "red" : "orange")).ToList();
         steps.Insert(0, (null, "green"));
         var panel = TimeSeries(id, title,
             $"Error ratio over each window divided by the error budget: 1 spends exactly the budget over the window. The alert {severity} when it is {rules} (dashed lines).",
