@@ -54,11 +54,11 @@ public sealed class GrafanaDashboardTests
     }
 
     [Fact]
-    public void TheServiceAndRuntimeDashboardsExistWithUniqueUidsAndPanelIds()
+    public void TheServiceRuntimeAndSloDashboardsExistWithUniqueUidsAndPanelIds()
     {
         var dashboards = Dashboards.LoadAll();
 
-        Assert.Equal(["pulse-runtime", "pulse-service"], dashboards.Select(d => d.Uid).Order(StringComparer.Ordinal));
+        Assert.Equal(["pulse-runtime", "pulse-service", "pulse-slo"], dashboards.Select(d => d.Uid).Order(StringComparer.Ordinal));
         foreach (var dashboard in dashboards)
         {
             var ids = dashboard.Panels.Select(p => p.Id).ToList();
