@@ -1,6 +1,7 @@
 using Pulse.Telemetry.Collection;
 using Pulse.Telemetry.Emf;
 using Pulse.Telemetry.Formats.Emf;
+using Pulse.Telemetry.Schema;
 using Pulse.Testing.Emf;
 
 namespace Pulse.Telemetry.Tests.Emf;
@@ -77,6 +78,21 @@ public sealed class ExponentialDistributionTests
         var chunk = Assert.Single(distribution.ToChunks(ExponentialDistribution.MillisecondsPerSecond));
 
         Assert.Equal([4750.0, 1750.0], chunk.Values);
+    }
+
+    [Fact]
+    public void BucketValuesAreWrittenWithSixSignificantDigitsInMilliseconds()
+    {
+        // Scale 5, buckets around 0.73 ms and 14.5 ms: their midpoints in seconds, rounded to 6 digits and then
+        // multiplied by 1000, would be written 0.7290019999999999 and 14.485100000000001.
+        var distribution = ExponentialDistribution.FromBuckets(5, new Dictionary<int, long> { [-334] = 1, [-196] = 1 }, zeroCount: 0, sum: 0.0152, min: 0.0001, max: 1);
+        var writer = new PulseEmfDocuments("Pulse/App", "pulse-api", []);
+
+        var line = writer.WriteService(
+            1_700_000_040_000, new RequestTotals(2, 0, 0), activeRequests: 1,
+            EmfValue.Distribution(Assert.Single(distribution.ToChunks(ExponentialDistribution.MillisecondsPerSecond))));
+
+        Assert.Contains(""""RequestLatencyMs":{"Values":[14.4851,0.729002],"Counts":[1,1],"Max":1000,"Min":0.1,"Count":2,"Sum":15.2}"""", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -143,7 +143,7 @@ internal sealed class ExponentialDistribution
             for (var i = 0; i < length; i++)
             {
                 var (index, bucketCount, isZero) = buckets[start + i];
-                values[i] = (isZero ? 0 : Representative(index)) * factor;
+                values[i] = isZero ? 0 : Representative(index, factor);
                 counts[i] = bucketCount;
                 count += bucketCount;
             }
@@ -185,7 +185,7 @@ internal sealed class ExponentialDistribution
             }
 
             var (index, _, isZero) = ascending[bucket];
-            values[k] = (isZero ? 0 : Representative(index)) * factor;
+            values[k] = isZero ? 0 : Representative(index, factor);
         }
 
         return values;
@@ -198,15 +198,17 @@ internal sealed class ExponentialDistribution
     public double UpperBound(int index) => Math.Pow(2, Math.ScaleB(index + 1, -Scale));
 
     /// <summary>
-    /// The bucket's midpoint (EMF rules §6), kept within the recorded min and max (which only moves it closer
-    /// to the values it stands for), and rounded to 6 significant digits: far below the bucket's own width at
-    /// scale 5 (about 2%), and a third of the bytes of a full double.
+    /// The bucket's midpoint (EMF rules §6) in the unit written (times <paramref name="factor"/>), rounded to 6
+    /// significant digits there: far below the bucket's own width at scale 5 (about 2%), a third of the bytes of
+    /// a full double, and no binary residue of the unit change (0.729002, not 0.7290019999999999). It is kept
+    /// within the recorded min and max, which only moves it closer to the values it stands for; a value so kept
+    /// is that bound, exactly as Min or Max carry it.
     /// </summary>
-    private double Representative(int index)
+    private double Representative(int index, double factor)
     {
-        var midpoint = (LowerBound(index) + UpperBound(index)) / 2;
+        var midpoint = (LowerBound(index) + UpperBound(index)) / 2 * factor;
         var rounded = double.Parse(midpoint.ToString("G6", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture);
-        return Math.Clamp(rounded, Min, Max);
+        return Math.Clamp(rounded, Min * factor, Max * factor);
     }
 
     private List<(int Index, long Count, bool IsZero)> SortedDescending()
