@@ -103,7 +103,8 @@ start_engine() {
   [ -z "${DOCKER_HOST:-}" ] || die "DOCKER_HOST=$DOCKER_HOST does not answer"
   say "starting dockerd (log: $state/dockerd.log)"
   local started=$SECONDS pid
-  setsid dockerd >"$state/dockerd.log" 2>&1 </dev/null &
+  # Without the lock's descriptor: dockerd outlives this script and must not hold the lock.
+  setsid dockerd >"$state/dockerd.log" 2>&1 </dev/null 9>&- &
   if ! wait_for 60 engine_running; then
     tail -n 30 "$state/dockerd.log" >&2 || true
     die "dockerd did not answer within 60 s (log above)"
