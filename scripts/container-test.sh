@@ -345,9 +345,11 @@ clean() {
     docker image ls pulse-test/pulse-api --format '{{.Repository}}:{{.Tag}}' | xargs -r docker rmi >/dev/null
   fi
   if command -v buildah >/dev/null 2>&1; then
-    buildah images --filter "label=$recipe_label" --format '{{.Name}}:{{.Tag}}' | xargs -r buildah rmi >/dev/null
+    # By name: what is left without one (the stand-ins' and the service's build layers) goes with --prune.
+    buildah images --filter "label=$recipe_label" --format '{{.Name}}:{{.Tag}}' | { grep -v '^<none>' || true; } | xargs -r buildah rmi >/dev/null
     buildah rmi localhost/pulse-test/pulse-api:latest >/dev/null 2>&1 || true
-    buildah rmi --prune >/dev/null
+    # Each pass removes the layers nothing else builds on any more.
+    while [ -n "$(buildah rmi --prune 2>/dev/null)" ]; do :; done
   fi
   say "removed the stand-ins and the service images"
 }
