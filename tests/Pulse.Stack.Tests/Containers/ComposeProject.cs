@@ -61,11 +61,20 @@ public sealed class ComposeProject : IAsyncLifetime
             $"PROMETHEUS_PORT={PrometheusPort}",
         ]);
 
-        StartEventStream();
-        Up = await ContainerEngine.ComposeAsync([.. Arguments, "up", "--detach", "--no-build"], TimeSpan.FromMinutes(5));
-        if (Up.ExitCode != 0)
+        try
         {
-            throw new InvalidOperationException($"docker-compose up failed: {Up}");
+            StartEventStream();
+            Up = await ContainerEngine.ComposeAsync([.. Arguments, "up", "--detach", "--no-build"], TimeSpan.FromMinutes(5));
+            if (Up.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"docker-compose up failed: {Up}");
+            }
+        }
+        catch
+        {
+            // Whatever did start goes at once; disposing twice is harmless.
+            await DisposeAsync();
+            throw;
         }
     }
 
@@ -93,6 +102,7 @@ public sealed class ComposeProject : IAsyncLifetime
         await DownAsync();
         if (_eventStream is { } events)
         {
+            _eventStream = null;
             events.Kill();
             await events.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
             events.Dispose();
@@ -101,6 +111,7 @@ public sealed class ComposeProject : IAsyncLifetime
         Service.Dispose();
         Prometheus.Dispose();
         Directory.Delete(_directory, recursive: true);
+        _directory = null;
     }
 
     private void StartEventStream()

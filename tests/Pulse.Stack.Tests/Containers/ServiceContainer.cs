@@ -37,12 +37,19 @@ internal sealed class ServiceContainer : IAsyncDisposable
     public static async Task<ServiceContainer> StartAsync(IEnumerable<string> options, int containerPort = 8080, IEnumerable<string>? arguments = null)
     {
         var name = ContainerEngine.UniqueName("api");
-        await ContainerEngine.CheckedAsync(
-            ["run", "-d", "--name", name, "-p", $"127.0.0.1::{containerPort}", .. options, ContainerEngine.Image, .. arguments ?? []]);
-        var binding = await ContainerEngine.CheckedAsync(["port", name, $"{containerPort}/tcp"]);
-        var first = binding.Split('\n')[0].Trim();
-        var port = int.Parse(first[(first.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
-        return new ServiceContainer(name, port);
+        try
+        {
+            await ContainerEngine.CheckedAsync(
+                ["run", "-d", "--name", name, "-p", $"127.0.0.1::{containerPort}", .. options, ContainerEngine.Image, .. arguments ?? []]);
+            var binding = await ContainerEngine.CheckedAsync(["port", name, $"{containerPort}/tcp"]);
+            var first = binding.Split('\n')[0].Trim();
+            return new ServiceContainer(name, int.Parse(first[(first.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            await ContainerEngine.DockerAsync(["rm", "-f", "-v", name]);
+            throw;
+        }
     }
 
     /// <summary>Waits until <c>/health/ready</c> answers 200; fails at once, with the container's output, if it exits.</summary>

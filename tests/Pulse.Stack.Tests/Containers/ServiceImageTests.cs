@@ -86,7 +86,15 @@ public sealed class HardenedServiceFixture : IAsyncLifetime
         }
 
         Container = await ServiceContainer.StartAsync(ServiceContainer.Hardened);
-        await Container.WaitUntilReadyAsync();
+        try
+        {
+            await Container.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
@@ -94,6 +102,7 @@ public sealed class HardenedServiceFixture : IAsyncLifetime
         if (Container is not null)
         {
             await Container.DisposeAsync();
+            Container = null;
         }
     }
 }
