@@ -271,8 +271,16 @@ ensure_dotnet_images() {
   fi
 }
 
+# The image compose.yaml gives service $1 (services at two spaces, their keys at four).
 compose_image() {
-  python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["services"][sys.argv[2]]["image"])' "$root/compose.yaml" "$1"
+  local image
+  image="$(awk -v service="$1" '
+    /^[^ #]/ { in_services = ($0 ~ /^services:/) }
+    in_services && /^  [^ #]/ { current = $1; sub(/:$/, "", current) }
+    in_services && current == service && /^    image:/ { print $2; exit }
+  ' "$root/compose.yaml")"
+  [ -n "$image" ] || die "compose.yaml names no image for the service $1"
+  echo "$image"
 }
 
 # The images compose.yaml runs besides the service (Grafana has no stand-in: the checks leave it out).

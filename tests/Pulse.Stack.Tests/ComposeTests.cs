@@ -144,10 +144,18 @@ public sealed partial class ComposeTests
         var services = resolved.Get("services")!;
 
         Assert.Equal("pulse-api:local", services.Get("pulse-api")!.Text("image"));
-        Assert.Equal(["127.0.0.1:8080:8080/tcp"], services.Get("pulse-api")!.Strings("ports"));
-        Assert.Equal(["127.0.0.1:9090:9090/tcp"], services.Get("prometheus")!.Strings("ports"));
-        Assert.Equal(["127.0.0.1:3000:3000/tcp"], services.Get("grafana")!.Strings("ports"));
+        Assert.Equal(["127.0.0.1:8080:8080/tcp"], Ports(services.Get("pulse-api")!));
+        Assert.Equal(["127.0.0.1:9090:9090/tcp"], Ports(services.Get("prometheus")!));
+        Assert.Equal(["127.0.0.1:3000:3000/tcp"], Ports(services.Get("grafana")!));
     }
+
+    /// <summary>A resolved service's ports as HOST_IP:PUBLISHED:TARGET/PROTOCOL, from Compose v1's short form or v2's long form.</summary>
+    private static List<string> Ports(YamlNode service) =>
+    [
+        .. service.Items("ports").Select(port => port is YamlMappingNode mapping
+            ? $"{mapping.Text("host_ip")}:{mapping.Text("published")}:{mapping.Text("target")}/{mapping.Text("protocol")}"
+            : ((YamlScalarNode)port).Value!),
+    ];
 
     [RequiresToolsFact("docker-compose")]
     public async Task DockerComposeReadsTheOverrideAsGrafanaWithAProfileAndEverythingElseUnchanged()
