@@ -48,6 +48,7 @@ internal sealed class ServiceLevelObjectives : Construct
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(alarmTopic);
         ArgumentNullException.ThrowIfNull(pageTopic);
+        ArgumentException.ThrowIfNullOrEmpty(emfNamespace);
         Validate(plan);
         this.settings = settings;
         this.plan = plan;
