@@ -84,8 +84,11 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
             .WithMetrics(metrics =>
             {
                 metrics.SetExemplarFilter(ExemplarFilterType.AlwaysOff)
-                    .AddPulseHttpMetrics()
-                    .AddPulseProcessMetrics();
+                    .AddPulseHttpMetrics();
+                if (BenchmarkSwitches.Process)
+                {
+                    metrics.AddPulseProcessMetrics();
+                }
 
                 ((IDeferredMeterProviderBuilder)metrics).Configure((sp, configured) =>
                     configured.AddMeter([.. sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.AdditionalMeters]));

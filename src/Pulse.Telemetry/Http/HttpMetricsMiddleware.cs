@@ -54,7 +54,11 @@ internal sealed class HttpMetricsMiddleware
 
     private async Task MeasureAsync(HttpContext context)
     {
-        _inFlight.Enter();
+        if (BenchmarkSwitches.InFlight)
+        {
+            _inFlight.Enter();
+        }
+
         var features = context.Features;
         if (_tagRequestIdentity && features.Get<IHttpMetricsTagsFeature>() is { } metricsTags)
         {
@@ -69,7 +73,10 @@ internal sealed class HttpMetricsMiddleware
         var originalBody = features.GetRequiredFeature<IHttpResponseBodyFeature>();
         var countingBody = ResponseCounters.Get();
         countingBody.Attach(originalBody);
-        features.Set<IHttpResponseBodyFeature>(countingBody);
+        if (BenchmarkSwitches.BodyCounting)
+        {
+            features.Set<IHttpResponseBodyFeature>(countingBody);
+        }
 
         var request = context.Request;
         CountingReadStream? chunkedBody = null;
@@ -85,15 +92,22 @@ internal sealed class HttpMetricsMiddleware
         }
         finally
         {
-            features.Set(originalBody);
+            if (BenchmarkSwitches.BodyCounting)
+            {
+                features.Set(originalBody);
+            }
+
             var responseBytes = countingBody.BytesWritten;
             countingBody.Detach();
             ResponseCounters.Return(countingBody);
-            _inFlight.Leave();
+            if (BenchmarkSwitches.InFlight)
+            {
+                _inFlight.Leave();
+            }
 
             // The endpoint is known by now even if routing ran after this middleware.
             var endpoint = context.GetEndpoint();
-            if (!IsDisabled(endpoint) && features.Get<IHttpMetricsTagsFeature>() is not { MetricsDisabled: true })
+            if (BenchmarkSwitches.Sizes && !IsDisabled(endpoint) && features.Get<IHttpMetricsTagsFeature>() is not { MetricsDisabled: true })
             {
                 var route = endpoint?.Metadata.GetMetadata<IRouteDiagnosticsMetadata>()?.Route;
                 _instruments.RecordSizes(request.Method, route, chunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);

@@ -20,12 +20,13 @@ internal static class HttpViews
 
         return instrument => (instrument.Meter.Name, instrument.Name) switch
         {
+            (PulseMetrics.AspNetCoreHostingMeterName, HttpTags.ServerRequestDuration) when !BenchmarkSwitches.Duration => MetricStreamConfiguration.Drop,
             (PulseMetrics.AspNetCoreHostingMeterName, HttpTags.ServerRequestDuration) => new ExplicitBucketHistogramConfiguration
             {
                 Name = PulseMetrics.Http.RequestDuration,
                 Description = "Duration of HTTP requests in seconds.",
                 Boundaries = durationBounds,
-                TagKeys = byStatus,
+                TagKeys = BenchmarkSwitches.DurationTagKeys ? byStatus : null,
                 RecordMinMax = false,
             },
 
