@@ -74,7 +74,7 @@ public class RequestRecordingBenchmarks
     {
         _inFlight.Enter();
         _duration.Record(0.0042, HostingTags());
-        _instruments.RecordSizes("GET", "/products/{id}", 0, 27);
+        _instruments.RecordSizes("GET", "/products/{id}", 200, 0, 27);
         _inFlight.Leave();
     }
 
@@ -84,7 +84,7 @@ public class RequestRecordingBenchmarks
 
     /// <summary>The share of the two body-size histograms.</summary>
     [Benchmark]
-    public void RecordSizesOnly() => _instruments.RecordSizes("GET", "/products/{id}", 0, 27);
+    public void RecordSizesOnly() => _instruments.RecordSizes("GET", "/products/{id}", 200, 0, 27);
 
     private static TagList HostingTags() => new()
     {

@@ -28,9 +28,6 @@ internal static class BenchmarkSwitches
     /// <summary>ASP.NET Core's request duration is not listened to (so its hosting layer does not measure it).</summary>
     public static bool Duration { get; } = !Off.Contains("duration");
 
-    /// <summary>The request duration is aggregated with every tag the hosting layer attaches, not only the three kept.</summary>
-    public static bool DurationTagKeys { get; } = !Off.Contains("tagkeys");
-
     /// <summary>The process and runtime meters are not listened to.</summary>
     public static bool Process { get; } = !Off.Contains("process");
 }

@@ -86,9 +86,16 @@ internal sealed class HttpMetricsMiddleware
             request.Body = chunkedBody;
         }
 
+        var failed = false;
         try
         {
             await _next(context);
+        }
+        catch
+        {
+            // What escapes the pipeline is answered 500 by the server (and so measured by the hosting layer).
+            failed = true;
+            throw;
         }
         finally
         {
@@ -110,7 +117,9 @@ internal sealed class HttpMetricsMiddleware
             if (BenchmarkSwitches.Sizes && !IsDisabled(endpoint) && features.Get<IHttpMetricsTagsFeature>() is not { MetricsDisabled: true })
             {
                 var route = endpoint?.Metadata.GetMetadata<IRouteDiagnosticsMetadata>()?.Route;
-                _instruments.RecordSizes(request.Method, route, chunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
+                _instruments.RecordSizes(
+                    PulseMetrics.NormalizeMethod(request.Method), route, failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode,
+                    chunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
             }
         }
     }
