@@ -17,7 +17,8 @@
 # More Pulse variants (the breakdown by part) come from BENCH_EXTRA, space-separated name:env:args with commas
 # between several envs or args, for example
 #   BENCH_EXTRA="pulse-noemf::--Telemetry:Emf:Enabled=false pulse-nosizes:PULSE_BENCH_OFF=sizes:" bench/overhead.sh
-# PULSE_BENCH_OFF switches parts of the telemetry off for measuring only (src/Pulse.Telemetry/Http/BenchmarkSwitches.cs).
+# PULSE_BENCH_OFF switches parts of the telemetry off for measuring only (src/Pulse.Telemetry/BenchmarkSwitches.cs).
+# BENCH_PEERS=0 leaves the peers out of the root scenario; BENCH_WARMUP sets the warm-up in seconds (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -112,7 +113,7 @@ run_scenario() {
     taskset -c 1 wrk -t1 -c"$connections" -d"${warmup}s" "http://127.0.0.1:${port_of[$name]}$path" >/dev/null
   done
 
-  declare -A us=()
+  declare -A us=() cpu=() served=()
   local -a loads=()
   for round in $(seq 1 "$rounds"); do
     local count=${#names[@]}
@@ -130,13 +131,15 @@ run_scenario() {
       fi
       requests=$(awk '/requests in/ {print $1}' <<<"$result")
       us[$name,$round]=$(awk -v t=$((after - before)) -v hz="$ticks" -v n="$requests" 'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
+      cpu[$name]=$(( ${cpu[$name]:-0} + after - before ))
+      served[$name]=$(( ${served[$name]:-0} + requests ))
     done
     loads+=("$(cut -d' ' -f1 /proc/loadavg)")
   done
 
   printf '%-22s' "variant"
   for round in $(seq 1 "$rounds"); do printf '%8s' "r$round"; done
-  printf '%10s  %-14s %8s\n' "median" "baseline" "ratio"
+  printf '%10s  %-14s %8s %16s %10s\n' "median" "baseline" "ratio" "ratios (q1-q3)" "of totals"
   for name in "${names[@]}"; do
     printf '%-22s' "$name"
     local -a values=() ratios=()
@@ -148,10 +151,16 @@ run_scenario() {
         ratios+=("$(awk -v a="${us[$name,$round]}" -v b="${us[$base,$round]}" 'BEGIN {printf "%.4f", a / b}')")
       fi
     done
-    printf '%10s  %-14s %8s\n' "$(printf '%s\n' "${values[@]}" | median)" "${baseline_of[$name]:--}" \
-      "$( [ ${#ratios[@]} -gt 0 ] && printf '%s\n' "${ratios[@]}" | median || echo -)"
+    local base=${baseline_of[$name]} quartiles="-" totals="-"
+    if [ -n "$base" ]; then
+      quartiles=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f-%.3f", a[int((NR+3)/4)], a[int((3*NR+1)/4)]}')
+      totals=$(awk -v a="${cpu[$name]}" -v n="${served[$name]}" -v b="${cpu[$base]}" -v m="${served[$base]}" 'BEGIN {printf "%.4f", (a / n) / (b / m)}')
+    fi
+    printf '%10s  %-14s %8s %16s %10s\n' "$(printf '%s\n' "${values[@]}" | median)" "${base:--}" \
+      "$( [ ${#ratios[@]} -gt 0 ] && printf '%s\n' "${ratios[@]}" | median || echo -)" "$quartiles" "$totals"
   done
-  echo "(µs of the server's CPU per request; ratio: median over rounds of variant / baseline in the same round;"
+  echo "(µs of the server's CPU per request; ratio: median over rounds of variant / baseline in the same round, with"
+  echo " the quartiles of those per-round ratios; of totals: all rounds' CPU over all rounds' requests, variant / baseline;"
   echo " 1-minute load average after each round: ${loads[*]}; after: $(cut -d' ' -f1-3 /proc/loadavg))"
   stop_all
 }
@@ -169,9 +178,10 @@ for scenario in $scenarios; do
   case "$scenario" in
     root)
       mapfile -t extra < <(extra_variants pulse-off)
+      peers=("plain:plain:::" "prometheus-net:prometheus-net:plain::" "opentelemetry:opentelemetry:plain::")
+      [ "${BENCH_PEERS:-1}" = 0 ] && peers=()
       run_scenario "GET / (no database)" / \
-        "pulse-off:pulse::Telemetry__Enabled=false:" "pulse:pulse:pulse-off::" "${extra[@]}" \
-        "plain:plain:::" "prometheus-net:prometheus-net:plain::" "opentelemetry:opentelemetry:plain::"
+        "pulse-off:pulse::Telemetry__Enabled=false:" "pulse:pulse:pulse-off::" "${extra[@]}" "${peers[@]}"
       ;;
     sqlite)
       mapfile -t extra < <(extra_variants pulse-off)

@@ -3,14 +3,14 @@ namespace Pulse.Telemetry;
 /// <summary>
 /// Parts of the telemetry that bench/overhead.sh switches off one at a time to measure what each costs a
 /// request (bench/README.md, "Instrumentation overhead"). Read once from the environment variable
-/// <c>PULSE_BENCH_OFF</c>, a comma-separated list of part names; unset outside benchmarks, and not a setting:
+/// <c>PULSE_BENCH_OFF</c>, a list of part names separated by commas or plus signs; unset outside benchmarks, and not a setting:
 /// a service with a part switched off no longer exports what docs/metrics.md promises.
 /// </summary>
 internal static class BenchmarkSwitches
 {
     private static readonly HashSet<string> Off = new(
         (Environment.GetEnvironmentVariable("PULSE_BENCH_OFF") ?? string.Empty)
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            .Split([',', '+'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The response body is not wrapped to count its bytes.</summary>

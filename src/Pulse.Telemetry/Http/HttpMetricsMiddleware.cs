@@ -43,16 +43,56 @@ internal sealed class HttpMetricsMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (IsExcluded(context.Request.Path) || IsDisabled(context.GetEndpoint()))
+        var endpoint = context.GetEndpoint();
+        if (IsExcluded(context.Request.Path) || IsDisabled(endpoint))
         {
             DisableMetrics(context);
             return _next(context);
         }
 
-        return MeasureAsync(context);
+        var measurement = Begin(context, endpoint);
+        Task next;
+        try
+        {
+            next = _next(context);
+        }
+        catch
+        {
+            End(context, measurement, failed: true);
+            throw;
+        }
+
+        // Most requests complete synchronously (a small response is buffered and flushed by the server after the
+        // pipeline returns): they are measured without an async state machine.
+        if (next.IsCompletedSuccessfully)
+        {
+            End(context, measurement, failed: false);
+            return Task.CompletedTask;
+        }
+
+        return EndAsync(next, context, measurement);
     }
 
-    private async Task MeasureAsync(HttpContext context)
+    private async Task EndAsync(Task next, HttpContext context, Measurement measurement)
+    {
+        var failed = false;
+        try
+        {
+            await next;
+        }
+        catch
+        {
+            // What escapes the pipeline is answered 500 by the server (and so measured by the hosting layer).
+            failed = true;
+            throw;
+        }
+        finally
+        {
+            End(context, measurement, failed);
+        }
+    }
+
+    private Measurement Begin(HttpContext context, Endpoint? endpoint)
     {
         if (BenchmarkSwitches.InFlight)
         {
@@ -70,11 +110,13 @@ internal sealed class HttpMetricsMiddleware
             }
         }
 
-        var originalBody = features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        var countingBody = ResponseCounters.Get();
-        countingBody.Attach(originalBody);
+        CountingResponseBodyFeature? countingBody = null;
+        IHttpResponseBodyFeature? originalBody = null;
         if (BenchmarkSwitches.BodyCounting)
         {
+            originalBody = features.GetRequiredFeature<IHttpResponseBodyFeature>();
+            countingBody = ResponseCounters.Get();
+            countingBody.Attach(originalBody);
             features.Set<IHttpResponseBodyFeature>(countingBody);
         }
 
@@ -86,41 +128,35 @@ internal sealed class HttpMetricsMiddleware
             request.Body = chunkedBody;
         }
 
-        var failed = false;
-        try
-        {
-            await _next(context);
-        }
-        catch
-        {
-            // What escapes the pipeline is answered 500 by the server (and so measured by the hosting layer).
-            failed = true;
-            throw;
-        }
-        finally
-        {
-            if (BenchmarkSwitches.BodyCounting)
-            {
-                features.Set(originalBody);
-            }
+        return new Measurement(endpoint, originalBody, countingBody, chunkedBody);
+    }
 
-            var responseBytes = countingBody.BytesWritten;
+    private void End(HttpContext context, in Measurement measurement, bool failed)
+    {
+        long responseBytes = 0;
+        if (measurement.CountingBody is { } countingBody)
+        {
+            context.Features.Set(measurement.OriginalBody);
+            responseBytes = countingBody.BytesWritten;
             countingBody.Detach();
             ResponseCounters.Return(countingBody);
-            if (BenchmarkSwitches.InFlight)
-            {
-                _inFlight.Leave();
-            }
+        }
 
-            // The endpoint is known by now even if routing ran after this middleware.
-            var endpoint = context.GetEndpoint();
-            if (BenchmarkSwitches.Sizes && !IsDisabled(endpoint) && features.Get<IHttpMetricsTagsFeature>() is not { MetricsDisabled: true })
-            {
-                var route = endpoint?.Metadata.GetMetadata<IRouteDiagnosticsMetadata>()?.Route;
-                _instruments.RecordSizes(
-                    PulseMetrics.NormalizeMethod(request.Method), route, failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode,
-                    chunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
-            }
+        if (BenchmarkSwitches.InFlight)
+        {
+            _inFlight.Leave();
+        }
+
+        // The endpoint is known by now even if routing ran after this middleware.
+        var endpoint = context.GetEndpoint();
+        var disabled = ReferenceEquals(endpoint, measurement.Endpoint) ? false : IsDisabled(endpoint);
+        if (BenchmarkSwitches.Sizes && !disabled && context.Features.Get<IHttpMetricsTagsFeature>() is not { MetricsDisabled: true })
+        {
+            var request = context.Request;
+            var route = endpoint?.Metadata.GetMetadata<IRouteDiagnosticsMetadata>()?.Route;
+            _instruments.RecordSizes(
+                PulseMetrics.NormalizeMethod(request.Method), route, failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode,
+                measurement.ChunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
         }
     }
 
@@ -152,4 +188,8 @@ internal sealed class HttpMetricsMiddleware
             metrics.MetricsDisabled = true;
         }
     }
+
+    /// <summary>What <see cref="Begin"/> set up for one request, for <see cref="End"/>.</summary>
+    private readonly record struct Measurement(
+        Endpoint? Endpoint, IHttpResponseBodyFeature? OriginalBody, CountingResponseBodyFeature? CountingBody, CountingReadStream? ChunkedBody);
 }
