@@ -17,6 +17,9 @@
 # More Pulse variants (the breakdown by part) come from BENCH_EXTRA, space-separated name:env:args with commas
 # between several envs or args, for example
 #   BENCH_EXTRA="pulse-noemf::--Telemetry:Emf:Enabled=false pulse-nosizes:PULSE_BENCH_OFF=sizes:" bench/overhead.sh
+# BENCH_PAIRED=1 runs every variant's wrk at the same time in each round instead of one after the other (servers
+# still on CPU 0, every wrk on CPU 1): other load on the machine then disturbs all variants alike, which makes
+# the per-round ratios far steadier on a shared machine, at the price of the servers sharing CPU 0.
 # PULSE_BENCH_OFF switches parts of the telemetry off for measuring only (src/Pulse.Telemetry/BenchmarkSwitches.cs).
 # BENCH_PEERS=0 leaves the peers out of the root scenario; BENCH_WARMUP sets the warm-up in seconds (default 10).
 set -euo pipefail
@@ -89,6 +92,28 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
+# record NAME BEFORE AFTER WRK_OUTPUT ROUND(from the caller): one variant's µs per request in one round.
+record() {
+  local name="$1" before="$2" after="$3" result="$4" requests
+  if grep -qE 'Non-2xx|Socket errors' <<<"$result"; then
+    echo "$name answered errors:" >&2
+    echo "$result" >&2
+    exit 1
+  fi
+  requests=$(awk '/requests in/ {print $1}' <<<"$result")
+  us[$name,$round]=$(awk -v t=$((after - before)) -v hz="$ticks" -v n="$requests" 'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
+  cpu[$name]=$(( ${cpu[$name]:-0} + after - before ))
+  served[$name]=$(( ${served[$name]:-0} + requests ))
+}
+
+# Waits for the wrk runs started in the background (not for the servers, which are background jobs too).
+wait_for_wrk() {
+  local job
+  for job in $(jobs -p); do
+    case " ${pids[*]} " in *" $job "*) ;; *) wait "$job" ;; esac
+  done
+}
+
 # run_scenario TITLE PATH VARIANT...: each VARIANT is name:program:baseline:envs:args.
 run_scenario() {
   local title="$1" path="$2"; shift 2
@@ -108,7 +133,9 @@ run_scenario() {
   fi
 
   echo
-  echo "== $title: GET $path, wrk -t1 -c$connections, $rounds rounds of ${seconds}s after ${warmup}s of warm-up each; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  local how="interleaved"
+  [ "${BENCH_PAIRED:-0}" = 1 ] && how="paired (all variants at once)"
+  echo "== $title: GET $path, wrk -t1 -c$connections, $rounds $how rounds of ${seconds}s after ${warmup}s of warm-up each; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   for name in "${names[@]}"; do
     taskset -c 1 wrk -t1 -c"$connections" -d"${warmup}s" "http://127.0.0.1:${port_of[$name]}$path" >/dev/null
   done
@@ -117,23 +144,25 @@ run_scenario() {
   local -a loads=()
   for round in $(seq 1 "$rounds"); do
     local count=${#names[@]}
-    for i in $(seq 0 $((count - 1))); do
-      local name=${names[$(((i + round) % count))]}
-      local pid=${pid_of[$name]}
-      local before after result requests
-      before=$(cpu_ticks "$pid")
-      result=$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "http://127.0.0.1:${port_of[$name]}$path")
-      after=$(cpu_ticks "$pid")
-      if grep -qE 'Non-2xx|Socket errors' <<<"$result"; then
-        echo "$name answered errors:" >&2
-        echo "$result" >&2
-        exit 1
-      fi
-      requests=$(awk '/requests in/ {print $1}' <<<"$result")
-      us[$name,$round]=$(awk -v t=$((after - before)) -v hz="$ticks" -v n="$requests" 'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
-      cpu[$name]=$(( ${cpu[$name]:-0} + after - before ))
-      served[$name]=$(( ${served[$name]:-0} + requests ))
-    done
+    if [ "${BENCH_PAIRED:-0}" = 1 ]; then
+      # Every variant under load at once: whatever else runs on the machine disturbs them all alike.
+      declare -A before=()
+      for name in "${names[@]}"; do before[$name]=$(cpu_ticks "${pid_of[$name]}"); done
+      for name in "${names[@]}"; do
+        taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "http://127.0.0.1:${port_of[$name]}$path" >"$data/$name.wrk" &
+      done
+      wait_for_wrk
+      for name in "${names[@]}"; do record "$name" "${before[$name]}" "$(cpu_ticks "${pid_of[$name]}")" "$(cat "$data/$name.wrk")"; done
+    else
+      for i in $(seq 0 $((count - 1))); do
+        local name=${names[$(((i + round) % count))]}
+        local pid=${pid_of[$name]}
+        local start result
+        start=$(cpu_ticks "$pid")
+        result=$(taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" "http://127.0.0.1:${port_of[$name]}$path")
+        record "$name" "$start" "$(cpu_ticks "$pid")" "$result"
+      done
+    fi
     loads+=("$(cut -d' ' -f1 /proc/loadavg)")
   done
 
