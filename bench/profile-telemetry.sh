@@ -14,14 +14,14 @@ seconds="${1:-10}"
 connections="${2:-32}"
 path="${3:-/}"
 port=18081
-out=artifacts/bench/api
+out=artifacts/bench/overhead/pulse
 data=artifacts/bench/perf-telemetry.data
 
 for tool in perf wrk taskset; do
   command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 2; }
 done
 
-dotnet publish src/Pulse.Api -c Release -o "$out" --nologo -v quiet >/dev/null
+[ -f "$out/Pulse.Api.dll" ] || dotnet publish src/Pulse.Api -c Release -o "$out" --nologo -v quiet >/dev/null
 
 # PerfMapEnabled writes /tmp/perf-PID.map so that perf can name JIT-compiled methods; W^X off keeps the code
 # at the addresses that map names (with double mapping, perf sees an anonymous memfd instead).

@@ -49,6 +49,12 @@ public sealed class HttpTelemetryOptions
     /// <summary>Whether requests carry their request id and trace id as extra tags (set by a per-request EMF exporter).</summary>
     internal bool TagRequestIdentity { get; set; }
 
+    /// <summary>
+    /// Whether the OpenTelemetry SDK aggregates the request duration and body sizes too, for the MeterProvider's
+    /// other readers (set by <c>AddPulseTelemetry()</c> when OTLP export is on). Pulse's exporters never need it.
+    /// </summary>
+    internal bool AggregateInSdk { get; set; }
+
     internal void CopyTo(HttpTelemetryOptions target)
     {
         CopyAll(DurationBuckets, target.DurationBuckets);

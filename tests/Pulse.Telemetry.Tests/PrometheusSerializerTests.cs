@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
+using Pulse.Telemetry.Collection;
+using Pulse.Telemetry.Http;
 using Pulse.Telemetry.Schema;
 
 namespace Pulse.Telemetry.Tests;
@@ -176,16 +180,12 @@ public sealed class PrometheusSerializerTests
     [Fact]
     public async Task OneAggregationOfTheHostingDurationFeedsBothHttpFamiliesWithBoundedLabels()
     {
-        var http = new HttpTelemetryOptions();
-        foreach (var bound in new[] { 0.1, 1.0 })
-        {
-            http.DurationBuckets.Add(bound);
-        }
-
-        using var harness = new ScrapeHarness(
-            PulseMetrics.AspNetCoreHostingMeterName,
-            b => b.AddView(HttpViews.Create(http)));
-        var duration = harness.Meter.CreateHistogram<double>(HttpTags.ServerRequestDuration, "s");
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<IMeterFactory>();
+        var requests = new RequestAggregation([0.1, 1.0], PulseMetrics.Http.DefaultSizeBuckets);
+        using var listener = new HttpRequestListener(new HostMeterScope(meterFactory), requests);
+        using var harness = new ScrapeHarness(requests: requests);
+        var duration = meterFactory.Create(PulseMetrics.AspNetCoreHostingMeterName).CreateHistogram<double>(HttpTags.ServerRequestDuration, "s");
         duration.Record(0.05, new TagList
         {
             { HttpTags.Method, "GET" }, { HttpTags.Route, "/products/{id}" },
@@ -223,6 +223,57 @@ public sealed class PrometheusSerializerTests
 
             """,
             await harness.ScrapeAsync());
+    }
+
+    [Fact]
+    public async Task BodySizesAreHistogramsByMethodAndEndpointInBothFormats()
+    {
+        var requests = new RequestAggregation(PulseMetrics.Http.DefaultDurationBuckets, [100, 1000]);
+        using var harness = new ScrapeHarness(requests: requests);
+        requests.RecordSizes("POST", "/products", 201, requestBytes: 250, responseBytes: 80);
+        requests.RecordSizes("POST", "/products", 400, requestBytes: 5000, responseBytes: 300);
+
+        Assert.Equal(
+            """
+            # HELP http_request_size_bytes Size of HTTP request bodies.
+            # TYPE http_request_size_bytes histogram
+            http_request_size_bytes_bucket{method="POST",endpoint="/products",le="100"} 0
+            http_request_size_bytes_bucket{method="POST",endpoint="/products",le="1000"} 1
+            http_request_size_bytes_bucket{method="POST",endpoint="/products",le="+Inf"} 2
+            http_request_size_bytes_sum{method="POST",endpoint="/products"} 5250
+            http_request_size_bytes_count{method="POST",endpoint="/products"} 2
+            # HELP http_response_size_bytes Size of HTTP response bodies.
+            # TYPE http_response_size_bytes histogram
+            http_response_size_bytes_bucket{method="POST",endpoint="/products",le="100"} 1
+            http_response_size_bytes_bucket{method="POST",endpoint="/products",le="1000"} 2
+            http_response_size_bytes_bucket{method="POST",endpoint="/products",le="+Inf"} 2
+            http_response_size_bytes_sum{method="POST",endpoint="/products"} 380
+            http_response_size_bytes_count{method="POST",endpoint="/products"} 2
+
+            """,
+            await harness.ScrapeAsync());
+        Assert.Equal(
+            """
+            # HELP http_request_size_bytes Size of HTTP request bodies.
+            # TYPE http_request_size_bytes histogram
+            # UNIT http_request_size_bytes bytes
+            http_request_size_bytes_bucket{method="POST",endpoint="/products",le="100.0"} 0
+            http_request_size_bytes_bucket{method="POST",endpoint="/products",le="1000.0"} 1
+            http_request_size_bytes_bucket{method="POST",endpoint="/products",le="+Inf"} 2
+            http_request_size_bytes_sum{method="POST",endpoint="/products"} 5250
+            http_request_size_bytes_count{method="POST",endpoint="/products"} 2
+            # HELP http_response_size_bytes Size of HTTP response bodies.
+            # TYPE http_response_size_bytes histogram
+            # UNIT http_response_size_bytes bytes
+            http_response_size_bytes_bucket{method="POST",endpoint="/products",le="100.0"} 1
+            http_response_size_bytes_bucket{method="POST",endpoint="/products",le="1000.0"} 2
+            http_response_size_bytes_bucket{method="POST",endpoint="/products",le="+Inf"} 2
+            http_response_size_bytes_sum{method="POST",endpoint="/products"} 380
+            http_response_size_bytes_count{method="POST",endpoint="/products"} 2
+            # EOF
+
+            """,
+            await harness.ScrapeAsync(openMetrics: true));
     }
 
     [Fact]

@@ -2,19 +2,20 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using Pulse.Telemetry.Collection;
 using Pulse.Telemetry.Prometheus;
 
 namespace Pulse.Telemetry.Tests;
 
-/// <summary>A private meter, a MeterProvider that listens only to it, and the Prometheus scraper reading it.</summary>
+/// <summary>A private meter, a MeterProvider that listens only to it, and the Prometheus scraper reading it (and a request aggregation, when given).</summary>
 internal sealed class ScrapeHarness : IDisposable
 {
     private readonly MeterProvider _provider;
 
-    public ScrapeHarness(string? meterName = null, Action<MeterProviderBuilder>? configure = null)
+    public ScrapeHarness(string? meterName = null, Action<MeterProviderBuilder>? configure = null, RequestAggregation? requests = null)
     {
         Meter = new Meter(meterName ?? $"Pulse.Tests.{Guid.NewGuid():N}");
-        Scraper = new PrometheusScraper();
+        Scraper = new PrometheusScraper(requests);
         var builder = Sdk.CreateMeterProviderBuilder().AddMeter(Meter.Name).AddReader(Scraper.Reader);
         configure?.Invoke(builder);
         _provider = builder.Build();

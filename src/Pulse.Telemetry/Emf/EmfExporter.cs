@@ -27,6 +27,7 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
     private readonly EmfMode _mode;
     private readonly EmfOutput _output;
     private readonly HostMeterScope _scope;
+    private readonly RequestAggregation? _requests;
     private readonly InFlightRequests? _inFlight;
     private readonly EcsTaskMetadata _ecs;
     private readonly TimeProvider _time;
@@ -38,6 +39,7 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
 
     private PulseEmfDocuments? _writer;
     private EmfCollector? _collector;
+    private IntervalReader? _intervals;
     private MetricDocuments? _metrics;
     private EmfRequestListener? _listener;
     private Task _loop = Task.CompletedTask;
@@ -47,12 +49,13 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
     /// <param name="settings">This exporter's options.</param>
     /// <param name="output">This exporter's way to stdout.</param>
     /// <param name="scope">This host's instruments.</param>
+    /// <param name="requests">The host's request aggregation, which Aggregated mode reads.</param>
     /// <param name="inFlight">Requests in flight, when the HTTP metrics are added; without them no ActiveRequests is written.</param>
     /// <param name="ecs">The ECS task's identity, added to every document.</param>
     /// <param name="time">The clock that stamps documents and times the intervals.</param>
     /// <param name="logger">Where start, drop and flush failures are told.</param>
     public EmfExporter(
-        EmfOptions settings, EmfOutput output, HostMeterScope scope, InFlightRequests? inFlight, EcsTaskMetadata ecs,
+        EmfOptions settings, EmfOutput output, HostMeterScope scope, RequestAggregation? requests, InFlightRequests? inFlight, EcsTaskMetadata ecs,
         TimeProvider time, ILogger<EmfExporter> logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -60,6 +63,7 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
         _mode = settings.Mode;
         _output = output;
         _scope = scope;
+        _requests = requests;
         _inFlight = inFlight;
         _ecs = ecs;
         _time = time;
@@ -77,13 +81,14 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
 
         var properties = await _ecs.GetPropertiesAsync(cancellationToken).ConfigureAwait(false);
         _writer = new PulseEmfDocuments(_settings.Namespace, _settings.ServiceName, properties);
-        if (_mode == EmfMode.Aggregated || _settings.Meters.Count > 0)
+        if (_mode == EmfMode.Aggregated)
         {
-            _collector = new EmfCollector(_scope, requestDurations: _mode == EmfMode.Aggregated, _settings.Meters);
+            _intervals = (_requests ?? throw new InvalidOperationException("Aggregated EMF reads the request aggregation, which was not added.")).AddIntervalReader();
         }
 
         if (_settings.Meters.Count > 0)
         {
+            _collector = new EmfCollector(_scope, _settings.Meters);
             _metrics = new MetricDocuments(new EmfDocumentWriter(_settings.Namespace, properties), _settings.ServiceName, _settings.LatencyFormat);
         }
 
@@ -178,9 +183,15 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
         {
             var writer = _writer ?? throw new InvalidOperationException("The EMF exporter has not started.");
             var peak = _inFlight?.TakePeak();
-            var histograms = _collector?.Collect(_metrics is null ? null : _metrics.Add) ?? [];
-            if (_mode == EmfMode.Aggregated)
+            if (_collector is not null && _metrics is not null)
             {
+                _collector.Collect(_metrics.Add);
+            }
+
+            if (_intervals is not null)
+            {
+                var histograms = _intervals.Collect().Select(static h => new RouteStatusHistogram(
+                    h.Route, h.StatusCode, ExponentialDistribution.FromBuckets(h.Scale, h.Offset, h.Counts, h.ZeroCount, h.Sum, h.Min, h.Max)));
                 writer.WriteInterval(intervalStartMs, histograms, peak, _settings.LatencyFormat, _output.Enqueue);
             }
             else if (peak is not null)

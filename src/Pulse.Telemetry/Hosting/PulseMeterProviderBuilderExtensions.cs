@@ -61,6 +61,7 @@ public static class PulseMeterProviderBuilderExtensions
 
         // The instruments exist from the moment the provider does, so the first scrape already has them.
         builder.AddInstrumentation(sp => sp.GetRequiredService<HttpInstruments>());
+        AddRequestAggregation(builder);
         return AddHostScopedView(builder, "http", sp => HttpViews.Create(sp.GetRequiredService<IOptions<HttpTelemetryOptions>>().Value));
     }
 
@@ -124,7 +125,7 @@ public static class PulseMeterProviderBuilderExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrometheusOptions>, PrometheusOptionsValidator>());
             services.TryAddSingleton<HostMeterScope>();
             services.TryAddSingleton<AddedParts>();
-            services.TryAddKeyedSingleton(optionsName, static (_, _) => new PrometheusScraper());
+            services.TryAddKeyedSingleton(optionsName, static (sp, _) => new PrometheusScraper(sp.GetService<RequestAggregation>()));
             services.TryAddSingleton<ManagementPorts>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ManagementPortPolicy>());
         });
@@ -209,6 +210,7 @@ public static class PulseMeterProviderBuilderExtensions
                 sp.GetRequiredService<IOptionsMonitor<EmfOptions>>().Get(optionsName),
                 sp.GetRequiredKeyedService<EmfOutput>(optionsName),
                 sp.GetRequiredService<HostMeterScope>(),
+                sp.GetService<RequestAggregation>(),
                 sp.GetService<InFlightRequests>(),
                 sp.GetRequiredService<EcsTaskMetadata>(),
                 sp.GetRequiredService<TimeProvider>(),
@@ -218,7 +220,42 @@ public static class PulseMeterProviderBuilderExtensions
 
         builder.AddMeter(PulseMetrics.EmfMeterName);
         builder.AddInstrumentation(sp => sp.GetRequiredService<EmfCounters>());
+
+        // Aggregated mode reads the request aggregation, with or without the HTTP metrics.
+        AddRequestAggregation(builder);
         return AddHostScopedView(builder, "scope", ThisHostOnly);
+    }
+
+    /// <summary>
+    /// The host's one aggregation of the request measurements (durations from the hosting layer's measurement,
+    /// sizes from the middleware), read by every Pulse exporter, and the listener that feeds it: once, whichever
+    /// part adds it. Bucket bounds are the HTTP metrics' options (their defaults when they were not added).
+    /// </summary>
+    private static void AddRequestAggregation(MeterProviderBuilder builder)
+    {
+        builder.ConfigureServices(services =>
+        {
+            services.AddOptions<HttpTelemetryOptions>();
+            services.TryAddSingleton<HostMeterScope>();
+            services.TryAddSingleton<AddedParts>();
+            services.TryAddSingleton(sp =>
+            {
+                var http = sp.GetRequiredService<IOptions<HttpTelemetryOptions>>().Value;
+                return new RequestAggregation(
+                    http.DurationBuckets.Count > 0 ? http.DurationBuckets : PulseMetrics.Http.DefaultDurationBuckets,
+                    http.SizeBuckets.Count > 0 ? http.SizeBuckets : PulseMetrics.Http.DefaultSizeBuckets);
+            });
+            services.TryAddSingleton<HttpRequestListener>();
+        });
+
+        // Started with the provider, and disposed with it.
+        Deferred(builder).Configure((sp, configured) =>
+        {
+            if (sp.GetRequiredService<AddedParts>().Claim("request-listener"))
+            {
+                configured.AddInstrumentation(() => sp.GetRequiredService<HttpRequestListener>());
+            }
+        });
     }
 
     /// <summary>A view that changes nothing: with <see cref="AddHostScopedView"/>, it only drops another host's instruments.</summary>

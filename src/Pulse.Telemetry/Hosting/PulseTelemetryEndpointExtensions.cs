@@ -35,7 +35,7 @@ public static class PulseTelemetryEndpointExtensions
                     "UsePulseHttpMetrics() measures for the HTTP metrics: add them with AddPulseTelemetry() or with services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPulseHttpMetrics()).");
         }
 
-        return app.Properties.TryAdd(MiddlewareAdded, true) ? app.UseMiddleware<HttpMetricsMiddleware>() : app;
+        return BenchmarkSwitches.Middleware && app.Properties.TryAdd(MiddlewareAdded, true) ? app.UseMiddleware<HttpMetricsMiddleware>() : app;
     }
 
     /// <summary>Serves the default Prometheus exporter's exposition.</summary>

@@ -71,7 +71,13 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
         }
 
         // Each part's options are the section's, as validated above.
-        services.AddOptions<HttpTelemetryOptions>().Configure<IOptions<TelemetryOptions>>((http, section) => section.Value.Http.CopyTo(http));
+        services.AddOptions<HttpTelemetryOptions>().Configure<IOptions<TelemetryOptions>>((http, section) =>
+        {
+            section.Value.Http.CopyTo(http);
+
+            // OTLP export reads the MeterProvider's streams: the SDK aggregates the request measurements for it.
+            http.AggregateInSdk |= section.Value.Otlp.Endpoint is not null;
+        });
         services.AddOptions<PrometheusOptions>().Configure<IOptions<TelemetryOptions>>((exposition, section) => section.Value.Prometheus.CopyTo(exposition));
         services.AddOptions<EmfOptions>().Configure<IOptions<TelemetryOptions>>((emf, section) => section.Value.Emf.CopyTo(emf));
 
@@ -84,8 +90,11 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
             .WithMetrics(metrics =>
             {
                 metrics.SetExemplarFilter(ExemplarFilterType.AlwaysOff)
-                    .AddPulseHttpMetrics()
-                    .AddPulseProcessMetrics();
+                    .AddPulseHttpMetrics();
+                if (BenchmarkSwitches.Process)
+                {
+                    metrics.AddPulseProcessMetrics();
+                }
 
                 ((IDeferredMeterProviderBuilder)metrics).Configure((sp, configured) =>
                     configured.AddMeter([.. sp.GetRequiredService<IOptions<TelemetryOptions>>().Value.AdditionalMeters]));

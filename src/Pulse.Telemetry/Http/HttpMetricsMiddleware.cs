@@ -43,18 +43,62 @@ internal sealed class HttpMetricsMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (IsExcluded(context.Request.Path) || IsDisabled(context.GetEndpoint()))
+        var endpoint = context.GetEndpoint();
+        if (IsExcluded(context.Request.Path) || IsDisabled(endpoint))
         {
             DisableMetrics(context);
             return _next(context);
         }
 
-        return MeasureAsync(context);
+        var measurement = Begin(context, endpoint);
+        Task next;
+        try
+        {
+            next = _next(context);
+        }
+        catch
+        {
+            End(context, measurement, failed: true);
+            throw;
+        }
+
+        // Most requests complete synchronously (a small response is buffered and flushed by the server after the
+        // pipeline returns): they are measured without an async state machine.
+        if (next.IsCompletedSuccessfully)
+        {
+            End(context, measurement, failed: false);
+            return Task.CompletedTask;
+        }
+
+        return EndAsync(next, context, measurement);
     }
 
-    private async Task MeasureAsync(HttpContext context)
+    private async Task EndAsync(Task next, HttpContext context, Measurement measurement)
     {
-        _inFlight.Enter();
+        var failed = false;
+        try
+        {
+            await next;
+        }
+        catch
+        {
+            // What escapes the pipeline is answered 500 by the server (and so measured by the hosting layer).
+            failed = true;
+            throw;
+        }
+        finally
+        {
+            End(context, measurement, failed);
+        }
+    }
+
+    private Measurement Begin(HttpContext context, Endpoint? endpoint)
+    {
+        if (BenchmarkSwitches.InFlight)
+        {
+            _inFlight.Enter();
+        }
+
         var features = context.Features;
         if (_tagRequestIdentity && features.Get<IHttpMetricsTagsFeature>() is { } metricsTags)
         {
@@ -66,10 +110,15 @@ internal sealed class HttpMetricsMiddleware
             }
         }
 
-        var originalBody = features.GetRequiredFeature<IHttpResponseBodyFeature>();
-        var countingBody = ResponseCounters.Get();
-        countingBody.Attach(originalBody);
-        features.Set<IHttpResponseBodyFeature>(countingBody);
+        CountingResponseBodyFeature? countingBody = null;
+        IHttpResponseBodyFeature? originalBody = null;
+        if (BenchmarkSwitches.BodyCounting)
+        {
+            originalBody = features.GetRequiredFeature<IHttpResponseBodyFeature>();
+            countingBody = ResponseCounters.Get();
+            countingBody.Attach(originalBody);
+            features.Set<IHttpResponseBodyFeature>(countingBody);
+        }
 
         var request = context.Request;
         CountingReadStream? chunkedBody = null;
@@ -79,25 +128,35 @@ internal sealed class HttpMetricsMiddleware
             request.Body = chunkedBody;
         }
 
-        try
+        return new Measurement(endpoint, originalBody, countingBody, chunkedBody);
+    }
+
+    private void End(HttpContext context, in Measurement measurement, bool failed)
+    {
+        long responseBytes = 0;
+        if (measurement.CountingBody is { } countingBody)
         {
-            await _next(context);
-        }
-        finally
-        {
-            features.Set(originalBody);
-            var responseBytes = countingBody.BytesWritten;
+            context.Features.Set(measurement.OriginalBody);
+            responseBytes = countingBody.BytesWritten;
             countingBody.Detach();
             ResponseCounters.Return(countingBody);
-            _inFlight.Leave();
+        }
 
-            // The endpoint is known by now even if routing ran after this middleware.
-            var endpoint = context.GetEndpoint();
-            if (!IsDisabled(endpoint) && features.Get<IHttpMetricsTagsFeature>() is not { MetricsDisabled: true })
-            {
-                var route = endpoint?.Metadata.GetMetadata<IRouteDiagnosticsMetadata>()?.Route;
-                _instruments.RecordSizes(request.Method, route, chunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
-            }
+        if (BenchmarkSwitches.InFlight)
+        {
+            _inFlight.Leave();
+        }
+
+        // The endpoint is known by now even if routing ran after this middleware.
+        var endpoint = context.GetEndpoint();
+        var disabled = ReferenceEquals(endpoint, measurement.Endpoint) ? false : IsDisabled(endpoint);
+        if (BenchmarkSwitches.Sizes && !disabled && context.Features.Get<IHttpMetricsTagsFeature>() is not { MetricsDisabled: true })
+        {
+            var request = context.Request;
+            var route = endpoint?.Metadata.GetMetadata<IRouteDiagnosticsMetadata>()?.Route;
+            _instruments.RecordSizes(
+                PulseMetrics.NormalizeMethod(request.Method), route, failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode,
+                measurement.ChunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
         }
     }
 
@@ -129,4 +188,8 @@ internal sealed class HttpMetricsMiddleware
             metrics.MetricsDisabled = true;
         }
     }
+
+    /// <summary>What <see cref="Begin"/> set up for one request, for <see cref="End"/>.</summary>
+    private readonly record struct Measurement(
+        Endpoint? Endpoint, IHttpResponseBodyFeature? OriginalBody, CountingResponseBodyFeature? CountingBody, CountingReadStream? ChunkedBody);
 }

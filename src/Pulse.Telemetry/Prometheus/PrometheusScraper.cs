@@ -8,7 +8,8 @@ using Pulse.Telemetry.Schema;
 namespace Pulse.Telemetry.Prometheus;
 
 /// <summary>
-/// Pulls the current cumulative state from the OpenTelemetry SDK and serializes it. Scrapes are
+/// Reads the request aggregation and pulls the current cumulative state from the OpenTelemetry SDK, and
+/// serializes both. Scrapes are
 /// serialized by one gate; a scrape that waited while another collected takes that fresher result
 /// instead of collecting again, so a burst of concurrent scrapes costs one collection.
 /// </summary>
@@ -21,9 +22,12 @@ internal sealed class PrometheusScraper : IDisposable
     private readonly PrometheusSchema _schema = new();
     private readonly TextExposition _exposition = new();
     private readonly ScrapeResult?[] _latest = new ScrapeResult?[2];
+    private readonly RequestAggregation? _requests;
 
-    public PrometheusScraper()
+    /// <param name="requests">The host's request aggregation, when the HTTP metrics are added.</param>
+    public PrometheusScraper(RequestAggregation? requests = null)
     {
+        _requests = requests;
         Reader = new BaseExportingMetricReader(_exporter)
         {
             TemporalityPreference = MetricReaderTemporalityPreference.Cumulative,
@@ -52,6 +56,11 @@ internal sealed class PrometheusScraper : IDisposable
 
             _exposition.Begin(openMetrics);
             var collectedAt = Stopwatch.GetTimestamp();
+            if (_requests is not null)
+            {
+                PrometheusSchema.WriteRequests(_exposition, _requests);
+            }
+
             var collected = _exporter.Pull(CollectTimeout, batch =>
             {
                 _schema.Write(_exposition, batch);

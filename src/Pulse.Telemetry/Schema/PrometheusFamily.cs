@@ -51,6 +51,9 @@ internal sealed class PrometheusFamily
         string.Empty,
         isHttp: true);
 
+    /// <summary>An HTTP histogram family of the request aggregation.</summary>
+    public static PrometheusFamily Histogram(string name, string help, string unit) => new(name, FamilyKind.Histogram, help, unit, isHttp: true);
+
     /// <summary>Family name without the <c>_total</c> a counter's samples carry.</summary>
     public string Name { get; }
 

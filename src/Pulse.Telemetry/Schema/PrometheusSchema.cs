@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using Pulse.Telemetry.Collection;
 using Pulse.Telemetry.Formats.Prometheus;
 
 namespace Pulse.Telemetry.Schema;
@@ -15,12 +16,78 @@ namespace Pulse.Telemetry.Schema;
 /// </summary>
 internal sealed class PrometheusSchema
 {
+    private static readonly PrometheusFamily RequestDurationFamily = PrometheusFamily.Histogram(
+        PulseMetrics.Http.RequestDuration, "Duration of HTTP requests in seconds.", "seconds");
+
+    private static readonly PrometheusFamily RequestSizeFamily = PrometheusFamily.Histogram(
+        PulseMetrics.Http.RequestSize, "Size of HTTP request bodies.", "bytes");
+
+    private static readonly PrometheusFamily ResponseSizeFamily = PrometheusFamily.Histogram(
+        PulseMetrics.Http.ResponseSize, "Size of HTTP response bodies.", "bytes");
+
     private readonly Dictionary<Metric, PrometheusFamily> _families = [];
     private readonly List<KeyValuePair<string, string>> _labels = [];
     private readonly List<double> _bounds = [];
     private readonly List<long> _counts = [];
     private readonly OrderedDictionary<string, SampleGroup> _durations = new(StringComparer.Ordinal);
     private readonly OrderedDictionary<string, SampleGroup> _requests = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Writes the HTTP families from the request aggregation: <c>http_request_duration_seconds</c> (status codes
+    /// merged), <c>http_requests_total</c> (each series' count), <c>http_request_size_bytes</c> and
+    /// <c>http_response_size_bytes</c>. Before the SDK's batch, so that these names are claimed first: when the SDK
+    /// aggregates the same measurements for another reader (OTLP), its streams of the same names are left out.
+    /// </summary>
+    public static void WriteRequests(TextExposition exposition, RequestAggregation requests)
+    {
+        ArgumentNullException.ThrowIfNull(exposition);
+        ArgumentNullException.ThrowIfNull(requests);
+        var series = requests.Snapshot();
+        double[] durationBounds = [.. requests.DurationBounds, double.PositiveInfinity];
+        double[] sizeBounds = [.. requests.SizeBounds, double.PositiveInfinity];
+
+        var durations = Group(series, static s => s.Count > 0, durationBounds.Length, static (group, s) =>
+        {
+            Add(group.Counts, s.DurationCounts);
+            group.Sum += s.DurationSum;
+            group.Count += s.Count;
+        });
+        if (durations.Count > 0 && exposition.Claim(RequestDurationFamily.Name) && exposition.Claim(PrometheusFamily.HttpRequestsTotal.Name))
+        {
+            WriteHistograms(exposition, RequestDurationFamily, durationBounds, durations);
+            var total = PrometheusFamily.HttpRequestsTotal;
+            exposition.Family(total.Name, total.Type, total.Help, total.Unit);
+            foreach (var s in series)
+            {
+                if (s.Count > 0)
+                {
+                    exposition.ResetLabels();
+                    exposition.Label(PulseMetrics.Labels.Method, s.Method);
+                    exposition.Label(PulseMetrics.Labels.Endpoint, s.Route ?? PulseMetrics.UnmatchedEndpoint);
+                    exposition.Label(PulseMetrics.Labels.StatusCode, s.StatusCode.ToString(CultureInfo.InvariantCulture));
+                    exposition.Counter(total.Name, s.Count);
+                }
+            }
+        }
+
+        foreach (var (family, counts, sum) in new (PrometheusFamily, Func<SeriesSnapshot, long[]>, Func<SeriesSnapshot, long>)[]
+        {
+            (RequestSizeFamily, static s => s.RequestSizeCounts, static s => s.RequestSizeSum),
+            (ResponseSizeFamily, static s => s.ResponseSizeCounts, static s => s.ResponseSizeSum),
+        })
+        {
+            var sizes = Group(series, static s => s.SizeCount > 0, sizeBounds.Length, (group, s) =>
+            {
+                Add(group.Counts, counts(s));
+                group.Sum += sum(s);
+                group.Count += s.SizeCount;
+            });
+            if (sizes.Count > 0 && exposition.Claim(family.Name))
+            {
+                WriteHistograms(exposition, family, sizeBounds, sizes);
+            }
+        }
+    }
 
     public void Write(TextExposition exposition, in Batch<Metric> batch)
     {
@@ -152,6 +219,51 @@ internal sealed class PrometheusSchema
         {
             UseLabels(exposition, group.Labels);
             exposition.Counter(requests.Name, group.Count);
+        }
+    }
+
+    /// <summary>The series that <paramref name="include"/> selects, summed by method and endpoint in order of appearance.</summary>
+    private static List<SampleGroup> Group(
+        List<SeriesSnapshot> series, Func<SeriesSnapshot, bool> include, int buckets, Action<SampleGroup, SeriesSnapshot> add)
+    {
+        var groups = new Dictionary<(string Method, string? Route), SampleGroup>();
+        var ordered = new List<SampleGroup>();
+        foreach (var s in series)
+        {
+            if (!include(s))
+            {
+                continue;
+            }
+
+            if (!groups.TryGetValue((s.Method, s.Route), out var group))
+            {
+                group = new SampleGroup([new(PulseMetrics.Labels.Method, s.Method), new(PulseMetrics.Labels.Endpoint, s.Route ?? PulseMetrics.UnmatchedEndpoint)]);
+                group.Counts.AddRange(new long[buckets]);
+                groups.Add((s.Method, s.Route), group);
+                ordered.Add(group);
+            }
+
+            add(group, s);
+        }
+
+        return ordered;
+    }
+
+    private static void Add(List<long> into, long[] counts)
+    {
+        for (var i = 0; i < counts.Length; i++)
+        {
+            into[i] += counts[i];
+        }
+    }
+
+    private static void WriteHistograms(TextExposition exposition, PrometheusFamily family, double[] bounds, List<SampleGroup> groups)
+    {
+        exposition.Family(family.Name, family.Type, family.Help, family.Unit);
+        foreach (var group in groups)
+        {
+            UseLabels(exposition, group.Labels);
+            exposition.Histogram(family.Name, bounds, CollectionsMarshal.AsSpan(group.Counts), group.Sum, group.Count);
         }
     }
 

@@ -12,12 +12,14 @@ namespace Pulse.Telemetry.Tests.Emf;
 
 /// <summary>
 /// The EMF exporter without a web server: a host-scoped meter with ASP.NET Core's names stands in for the
-/// hosting layer's <c>http.server.request.duration</c>, and stdout is a <see cref="CapturingWriter"/>.
+/// hosting layer's <c>http.server.request.duration</c>, which feeds the host's request aggregation as in the
+/// service, and stdout is a <see cref="CapturingWriter"/>.
 /// </summary>
 internal sealed class EmfHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly List<EmfExporter> _exporters = [];
+    private readonly HttpRequestListener _listener;
 
     public EmfHarness(Action<EmfOptions>? configure = null)
     {
@@ -27,6 +29,8 @@ internal sealed class EmfHarness : IAsyncDisposable
         Output = new EmfOutput(new EmfTarget(() => Writer), Settings.QueueCapacity, new EmfCounters(MeterFactory), NullLogger<EmfOutput>.Instance);
         Duration = MeterFactory.Create(PulseMetrics.AspNetCoreHostingMeterName)
             .CreateHistogram<double>(HttpTags.ServerRequestDuration, "s");
+        Aggregation = new RequestAggregation(PulseMetrics.Http.DefaultDurationBuckets, PulseMetrics.Http.DefaultSizeBuckets);
+        _listener = new HttpRequestListener(new HostMeterScope(MeterFactory), Aggregation);
     }
 
     public IMeterFactory MeterFactory { get; }
@@ -41,13 +45,16 @@ internal sealed class EmfHarness : IAsyncDisposable
 
     public Histogram<double> Duration { get; }
 
+    /// <summary>The host's request aggregation, fed from <see cref="Duration"/> as the service's is.</summary>
+    public RequestAggregation Aggregation { get; }
+
     public async Task<EmfExporter> StartAsync(EmfMode mode, EcsTaskMetadata? ecs = null)
     {
         var settings = new EmfOptions();
         Settings.CopyTo(settings);
         settings.Mode = mode;
         var exporter = new EmfExporter(
-            settings, Output, new HostMeterScope(MeterFactory), InFlight,
+            settings, Output, new HostMeterScope(MeterFactory), Aggregation, InFlight,
             ecs ?? new EcsTaskMetadata(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), NullLogger<EcsTaskMetadata>.Instance),
             TimeProvider.System, NullLogger<EmfExporter>.Instance);
         await exporter.StartAsync(CancellationToken.None);
@@ -106,6 +113,7 @@ internal sealed class EmfHarness : IAsyncDisposable
             exporter.Dispose();
         }
 
+        _listener.Dispose();
         Output.Dispose();
         Writer.Dispose();
         await _services.DisposeAsync();

@@ -1,5 +1,3 @@
-using Pulse.Telemetry.Collection;
-using Pulse.Telemetry.Emf;
 using Pulse.Telemetry.Formats.Emf;
 using Pulse.Telemetry.Schema;
 using Pulse.Testing.Emf;
@@ -138,12 +136,13 @@ public sealed class ExponentialDistributionTests
     private static async Task<ExponentialDistribution> AggregateAsync(double[] durations)
     {
         await using var harness = new EmfHarness();
-        using var collector = new EmfCollector(new HostMeterScope(harness.MeterFactory), requestDurations: true, []);
+        var reader = harness.Aggregation.AddIntervalReader();
         foreach (var duration in durations)
         {
             harness.Record(duration, "/x", 200);
         }
 
-        return Assert.Single(collector.Collect()).Distribution;
+        var h = Assert.Single(reader.Collect());
+        return ExponentialDistribution.FromBuckets(h.Scale, h.Offset, h.Counts, h.ZeroCount, h.Sum, h.Min, h.Max);
     }
 }

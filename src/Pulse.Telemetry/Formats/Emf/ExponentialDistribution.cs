@@ -83,6 +83,27 @@ internal sealed class ExponentialDistribution
         return distribution;
     }
 
+    /// <summary>
+    /// Builds a distribution from contiguous buckets: bucket <c>offset + i</c> holds <c>counts[i]</c> values.
+    /// The count is the buckets' total.
+    /// </summary>
+    public static ExponentialDistribution FromBuckets(int scale, int offset, ReadOnlySpan<long> counts, long zeroCount, double sum, double min, double max)
+    {
+        var distribution = new ExponentialDistribution { Scale = scale, ZeroCount = zeroCount, Sum = sum, Min = min, Max = max };
+        var total = zeroCount;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] != 0)
+            {
+                distribution._buckets[offset + i] = counts[i];
+                total += counts[i];
+            }
+        }
+
+        distribution.Count = total;
+        return distribution;
+    }
+
     /// <summary>Adds <paramref name="other"/> into this distribution, downscaling whichever is finer.</summary>
     public void Merge(ExponentialDistribution other)
     {
