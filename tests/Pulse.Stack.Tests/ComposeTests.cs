@@ -32,7 +32,19 @@ public sealed partial class ComposeTests
         Assert.Equal("true", api.Text("read_only"));
         Assert.Equal(["/tmp"], api.Strings("tmpfs"));
         Assert.Equal(["ALL"], api.Strings("cap_drop"));
-        Assert.Contains("127.0.0.1:8080:8080", api.Strings("ports"));
+        Assert.Contains("127.0.0.1:${PULSE_PORT:-8080}:8080", api.Strings("ports"));
+        Assert.Equal("${PULSE_IMAGE:-pulse-api:local}", api.Text("image"));
+    }
+
+    [Fact]
+    public void TheOverrideWithoutGrafanaOnlyGivesGrafanaAProfile()
+    {
+        var services = (YamlMappingNode)Yaml.Load(Containers.ComposeProject.OverrideFile).Get("services")!;
+
+        var grafana = (YamlMappingNode)Assert.Single(services.Children, s => s.Key.ToString() == "grafana").Value;
+        Assert.Single(services.Children);
+        Assert.Equal(["profiles"], grafana.Children.Keys.Select(k => k.ToString()));
+        Assert.Equal(["grafana"], grafana.Strings("profiles"));
     }
 
     [Fact]
@@ -124,6 +136,68 @@ public sealed partial class ComposeTests
             File.Delete(emptyEnv);
         }
     }
+
+    [RequiresToolsFact("docker-compose")]
+    public async Task WithoutOptionalSettingsTheStackUsesPorts8080And9090AndTheLocallyBuiltImage()
+    {
+        var resolved = await ResolvedConfigAsync("compose.yaml");
+        var services = resolved.Get("services")!;
+
+        Assert.Equal("pulse-api:local", services.Get("pulse-api")!.Text("image"));
+        Assert.Equal(["127.0.0.1:8080:8080/tcp"], Ports(services.Get("pulse-api")!));
+        Assert.Equal(["127.0.0.1:9090:9090/tcp"], Ports(services.Get("prometheus")!));
+        Assert.Equal(["127.0.0.1:3000:3000/tcp"], Ports(services.Get("grafana")!));
+    }
+
+    /// <summary>A resolved service's ports as HOST_IP:PUBLISHED:TARGET/PROTOCOL, from Compose v1's short form or v2's long form.</summary>
+    private static List<string> Ports(YamlNode service) =>
+    [
+        .. service.Items("ports").Select(port => port is YamlMappingNode mapping
+            ? $"{mapping.Text("host_ip")}:{mapping.Text("published")}:{mapping.Text("target")}/{mapping.Text("protocol")}"
+            : ((YamlScalarNode)port).Value!),
+    ];
+
+    [RequiresToolsFact("docker-compose")]
+    public async Task DockerComposeReadsTheOverrideAsGrafanaWithAProfileAndEverythingElseUnchanged()
+    {
+        var alone = await ResolvedConfigAsync("compose.yaml");
+        var both = await ResolvedConfigAsync("compose.yaml", Containers.ComposeProject.OverrideFile);
+
+        var grafana = (YamlMappingNode)both.Get("services")!.Get("grafana")!;
+        Assert.Equal(["grafana"], grafana.Strings("profiles"));
+        grafana.Children.Remove(new YamlScalarNode("profiles"));
+        Assert.Equal(Canonical(alone), Canonical(both));
+    }
+
+    /// <summary>`docker-compose config` of the files, with both passwords set and no .env read.</summary>
+    private static async Task<YamlMappingNode> ResolvedConfigAsync(params string[] files)
+    {
+        var emptyEnv = Path.GetTempFileName();
+        try
+        {
+            var result = await ProcessRunner.RunAsync(
+                "env",
+                ["-u", "PULSE_PORT", "-u", "PROMETHEUS_PORT", "-u", "GRAFANA_PORT", "-u", "PULSE_IMAGE", "GRAFANA_ADMIN_PASSWORD=test-admin", "POSTGRES_PASSWORD=test-db",
+                 "docker-compose", "--project-directory", Repository.Root, "--env-file", emptyEnv, .. files.SelectMany(f => new[] { "-f", Repository.PathOf(f) }), "config"],
+                timeout: TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var stream = new YamlStream();
+            stream.Load(new StringReader(result.StandardOutput));
+            return (YamlMappingNode)stream.Documents[0].RootNode;
+        }
+        finally
+        {
+            File.Delete(emptyEnv);
+        }
+    }
+
+    /// <summary>A YAML tree as text with mapping keys and sequence items sorted: compose does not keep their order when it merges files.</summary>
+    private static string Canonical(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => "{" + string.Join(",", mapping.Children.Select(c => $"{c.Key}:{Canonical(c.Value)}").Order(StringComparer.Ordinal)) + "}",
+        YamlSequenceNode sequence => "[" + string.Join(",", sequence.Children.Select(Canonical).Order(StringComparer.Ordinal)) + "]",
+        _ => node.ToString(),
+    };
 
     [GeneratedRegex("^([0-9]+)m$")]
     private static partial Regex MemoryLimitRegex();
