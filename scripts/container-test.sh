@@ -283,7 +283,7 @@ compose_image() {
   echo "$image"
 }
 
-# The images compose.yaml runs besides the service (Grafana has no stand-in: the checks leave it out).
+# The images compose.yaml runs besides the service (Grafana and Jaeger have no stand-in: the checks leave them out).
 ensure_compose_images() {
   local service image hash
   need docker-compose docker-compose

@@ -15,11 +15,26 @@ public sealed partial class ComposeTests
     private static string? Environment(string service, string key) => Service(service).Get("environment")?.Text(key);
 
     [Fact]
-    public void TheStackIsTheServicePostgresPrometheusGrafanaAndNodeExporter()
+    public void TheStackIsTheServicePostgresPrometheusGrafanaNodeExporterAndJaeger()
     {
         var services = ((YamlMappingNode)Compose.Get("services")!).Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal);
 
-        Assert.Equal(["grafana", "node-exporter", "postgres", "prometheus", "pulse-api"], services);
+        Assert.Equal(["grafana", "jaeger", "node-exporter", "postgres", "prometheus", "pulse-api"], services);
+    }
+
+    [Fact]
+    public void TheServiceSendsOnlyItsSpansToJaegerOverOtlpHttpByItsComposeName()
+    {
+        var jaeger = Service("jaeger");
+
+        Assert.Equal("http://jaeger:4318/v1/traces", Environment("pulse-api", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        Assert.Null(Environment("pulse-api", "OTEL_EXPORTER_OTLP_ENDPOINT"));
+        Assert.Null(Environment("pulse-api", "Telemetry__Otlp__Endpoint"));
+        Assert.Matches(@"^jaegertracing/all-in-one:[0-9]+\.[0-9]+\.[0-9]+$", jaeger.Text("image"));
+        Assert.Equal("true", Environment("jaeger", "COLLECTOR_OTLP_ENABLED"));
+        Assert.Matches("^[0-9]+$", Environment("jaeger", "MEMORY_MAX_TRACES"));
+        Assert.Equal(["127.0.0.1:${JAEGER_PORT:-16686}:16686", "127.0.0.1:${JAEGER_OTLP_PORT:-4318}:4318"], jaeger.Strings("ports"));
+        Assert.Null(Service("pulse-api").Get("depends_on")?.Get("jaeger"));
     }
 
     [Fact]
@@ -37,14 +52,17 @@ public sealed partial class ComposeTests
     }
 
     [Fact]
-    public void TheOverrideWithoutGrafanaOnlyGivesGrafanaAProfile()
+    public void TheOverrideOnlyGivesGrafanaAndJaegerAProfile()
     {
         var services = (YamlMappingNode)Yaml.Load(Containers.ComposeProject.OverrideFile).Get("services")!;
 
-        var grafana = (YamlMappingNode)Assert.Single(services.Children, s => s.Key.ToString() == "grafana").Value;
-        Assert.Single(services.Children);
-        Assert.Equal(["profiles"], grafana.Children.Keys.Select(k => k.ToString()));
-        Assert.Equal(["grafana"], grafana.Strings("profiles"));
+        Assert.Equal(["grafana", "jaeger"], services.Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
+        foreach (var name in new[] { "grafana", "jaeger" })
+        {
+            var service = (YamlMappingNode)services.Children[new YamlScalarNode(name)];
+            Assert.Equal(["profiles"], service.Children.Keys.Select(k => k.ToString()));
+            Assert.Equal([name], service.Strings("profiles"));
+        }
     }
 
     [Fact]
@@ -158,14 +176,18 @@ public sealed partial class ComposeTests
     ];
 
     [RequiresToolsFact("docker-compose")]
-    public async Task DockerComposeReadsTheOverrideAsGrafanaWithAProfileAndEverythingElseUnchanged()
+    public async Task DockerComposeReadsTheOverrideAsGrafanaAndJaegerWithProfilesAndEverythingElseUnchanged()
     {
         var alone = await ResolvedConfigAsync("compose.yaml");
         var both = await ResolvedConfigAsync("compose.yaml", Containers.ComposeProject.OverrideFile);
 
-        var grafana = (YamlMappingNode)both.Get("services")!.Get("grafana")!;
-        Assert.Equal(["grafana"], grafana.Strings("profiles"));
-        grafana.Children.Remove(new YamlScalarNode("profiles"));
+        foreach (var name in new[] { "grafana", "jaeger" })
+        {
+            var service = (YamlMappingNode)both.Get("services")!.Get(name)!;
+            Assert.Equal([name], service.Strings("profiles"));
+            service.Children.Remove(new YamlScalarNode("profiles"));
+        }
+
         Assert.Equal(Canonical(alone), Canonical(both));
     }
 
@@ -177,7 +199,7 @@ public sealed partial class ComposeTests
         {
             var result = await ProcessRunner.RunAsync(
                 "env",
-                ["-u", "PULSE_PORT", "-u", "PROMETHEUS_PORT", "-u", "GRAFANA_PORT", "-u", "PULSE_IMAGE", "GRAFANA_ADMIN_PASSWORD=test-admin", "POSTGRES_PASSWORD=test-db",
+                ["-u", "PULSE_PORT", "-u", "PROMETHEUS_PORT", "-u", "GRAFANA_PORT", "-u", "JAEGER_PORT", "-u", "JAEGER_OTLP_PORT", "-u", "PULSE_IMAGE", "GRAFANA_ADMIN_PASSWORD=test-admin", "POSTGRES_PASSWORD=test-db",
                  "docker-compose", "--project-directory", Repository.Root, "--env-file", emptyEnv, .. files.SelectMany(f => new[] { "-f", Repository.PathOf(f) }), "config"],
                 timeout: TimeSpan.FromSeconds(60));
             Assert.True(result.ExitCode == 0, result.ToString());

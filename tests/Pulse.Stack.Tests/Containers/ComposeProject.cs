@@ -6,7 +6,7 @@ using Pulse.Testing;
 namespace Pulse.Stack.Tests.Containers;
 
 /// <summary>
-/// <c>docker-compose up</c> of the repository's compose.yaml with Grafana left out by compose.without-grafana.yaml,
+/// <c>docker-compose up</c> of the repository's compose.yaml with Grafana and Jaeger left out by compose.without-grafana.yaml,
 /// as a project of its own (unique name, its own networks and volumes, free loopback ports), running the service
 /// image under test. Everything the engine does with the project is recorded from <c>docker events</c>.
 /// Disposal takes the project down with its volumes, whatever the tests did.

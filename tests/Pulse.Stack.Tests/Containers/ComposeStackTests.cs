@@ -5,7 +5,7 @@ using Pulse.Testing;
 namespace Pulse.Stack.Tests.Containers;
 
 /// <summary>
-/// The repository's compose.yaml brought up on the engine (Grafana left out, nothing else changed), followed from
+/// The repository's compose.yaml brought up on the engine (Grafana and Jaeger left out, nothing else changed), followed from
 /// <c>up</c> to <c>down -v</c>: the steps run in order on one stack.
 /// </summary>
 [Collection(ContainerChecks.Name)]
@@ -51,6 +51,7 @@ public sealed class ComposeStackTests(ComposeProject stack) : IClassFixture<Comp
         Assert.True(postgresHealthy <= apiStarted, $"pulse-api started {(postgresHealthy - apiStarted) / 1e6:0} ms before postgres was healthy.");
         Assert.NotNull(FirstEvent(events, "pulse-api", "health_status: healthy"));
         Assert.Null(FirstEvent(events, "grafana", "start"));
+        Assert.Null(FirstEvent(events, "jaeger", "start"));
     }
 
     [ContainerFact]
