@@ -65,9 +65,10 @@ public sealed class TraceCorrelationTests
                 var lines = service.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
                 logs = [.. lines.Where(line => line.TryGetProperty("Scopes", out var scopes)
                     && scopes.EnumerateArray().Any(scope => scope.TryGetProperty("RequestPath", out var value) && value.GetString() == path))];
-                emf = lines.FirstOrDefault(line => line.TryGetProperty("_aws", out _)
-                    && line.TryGetProperty(EmfMetrics.Properties.RequestId, out _)
-                    && line.GetProperty(EmfMetrics.Dimensions.Endpoint).GetString() == path);
+                // As nullable elements: FirstOrDefault of plain elements would give an empty element, never null.
+                emf = lines.Select(line => (JsonElement?)line).FirstOrDefault(line => line!.Value.TryGetProperty("_aws", out _)
+                    && line.Value.TryGetProperty(EmfMetrics.Properties.RequestId, out _)
+                    && line.Value.GetProperty(EmfMetrics.Dimensions.Endpoint).GetString() == path);
 
                 // The hosting layer's "Request finished" line is the request's last.
                 return emf is not null && logs.Any(line => line.GetProperty("Message").GetString()!.StartsWith("Request finished", StringComparison.Ordinal));
