@@ -140,7 +140,7 @@ public sealed class EmfExporterTests
     [Fact]
     public async Task FlushesFollowTheWallClockAndStampTheStartOfTheirInterval()
     {
-        await using var harness = new EmfHarness(emf => emf.FlushInterval = TimeSpan.FromSeconds(1));
+        await using var harness = new EmfHarness(emf => emf.FlushInterval = TimeSpan.FromSeconds(1), wallClockFlushes: true);
         var exporter = await harness.StartAsync(EmfMode.Aggregated);
         harness.Record(0.01, "/", 200);
 

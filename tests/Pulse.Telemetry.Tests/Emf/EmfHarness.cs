@@ -13,7 +13,9 @@ namespace Pulse.Telemetry.Tests.Emf;
 /// <summary>
 /// The EMF exporter without a web server: a host-scoped meter with ASP.NET Core's names stands in for the
 /// hosting layer's <c>http.server.request.duration</c>, which feeds the host's request aggregation as in the
-/// service, and stdout is a <see cref="CapturingWriter"/>.
+/// service, and stdout is a <see cref="CapturingWriter"/>. The exporter reads the wall clock, but its interval timer
+/// only fires when a test asks for wall-clock flushes: otherwise the one flush is the one on stop, so that a minute
+/// boundary passing during a test cannot add an interval's documents to what it counts.
 /// </summary>
 internal sealed class EmfHarness : IAsyncDisposable
 {
@@ -21,8 +23,11 @@ internal sealed class EmfHarness : IAsyncDisposable
     private readonly List<EmfExporter> _exporters = [];
     private readonly HttpRequestListener _listener;
 
-    public EmfHarness(Action<EmfOptions>? configure = null)
+    private readonly TimeProvider _time;
+
+    public EmfHarness(Action<EmfOptions>? configure = null, bool wallClockFlushes = false)
     {
+        _time = wallClockFlushes ? TimeProvider.System : new NoIntervalTimers();
         _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         MeterFactory = _services.GetRequiredService<IMeterFactory>();
         configure?.Invoke(Settings);
@@ -56,7 +61,7 @@ internal sealed class EmfHarness : IAsyncDisposable
         var exporter = new EmfExporter(
             settings, Output, new HostMeterScope(MeterFactory), Aggregation, InFlight,
             ecs ?? new EcsTaskMetadata(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), NullLogger<EcsTaskMetadata>.Instance),
-            TimeProvider.System, NullLogger<EmfExporter>.Instance);
+            _time, NullLogger<EmfExporter>.Instance);
         await exporter.StartAsync(CancellationToken.None);
         _exporters.Add(exporter);
         return exporter;
@@ -117,5 +122,22 @@ internal sealed class EmfHarness : IAsyncDisposable
         Output.Dispose();
         Writer.Dispose();
         await _services.DisposeAsync();
+    }
+
+    /// <summary>The system's clock whose timers never fire: the exporter's interval wait lasts until it is cancelled.</summary>
+    private sealed class NoIntervalTimers : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new Never();
+
+        private sealed class Never : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 }
