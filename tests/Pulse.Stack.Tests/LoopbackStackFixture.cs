@@ -12,10 +12,12 @@ namespace Pulse.Stack.Tests;
 /// stream of traffic that includes client (4xx) and server (5xx) errors.
 /// </summary>
 /// <remarks>
-/// The Prometheus configuration is deploy/prometheus/prometheus.yml with two kinds of edits only: the target
-/// addresses point at the loopback ports, and, for this test only, Prometheus scrapes and evaluates rules every
-/// <see cref="TestInterval"/> instead of every 15 s so that rates have samples within seconds. Queries use
-/// $__rate_interval = 1m, what Grafana substitutes at the real 15 s interval.
+/// The Prometheus configuration is deploy/prometheus/prometheus.yml with three kinds of edits only: the target
+/// addresses point at the loopback ports; it is fitted to Debian's Prometheus 2.42 as scripts/local-stack.sh fits
+/// it (exemplar storage on, native histograms off, and without <c>scrape_classic_histograms</c>, which 2.42
+/// predates); and, for this test only, Prometheus scrapes and evaluates rules every <see cref="TestInterval"/>
+/// instead of every 15 s so that rates have samples within seconds. Queries use $__rate_interval = 1m, what
+/// Grafana substitutes at the real 15 s interval.
 /// </remarks>
 public sealed class LoopbackStackFixture : IAsyncLifetime
 {
@@ -51,7 +53,7 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
 
         _configDirectory = Directory.CreateTempSubdirectory("pulse-stack-prometheus-").FullName;
         var configFile = WriteLoopbackConfiguration(_configDirectory, ServicePort, _nodeExporter.Port, TestInterval);
-        _prometheus = await PrometheusServer.StartAsync(configFile);
+        _prometheus = await PrometheusServer.StartAsync(configFile, arguments: ["--enable-feature=exemplar-storage"]);
         PrometheusApi = new HttpClient { BaseAddress = _prometheus.Address, Timeout = TimeSpan.FromSeconds(30) };
 
         _traffic = DriveTrafficAsync(new Uri($"http://127.0.0.1:{ServicePort}/"), _stopTraffic.Token);
@@ -98,7 +100,8 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
 
     /// <summary>
     /// Copies deploy/prometheus/prometheus.yml and its rules into <paramref name="directory"/>, pointing the
-    /// targets at loopback ports and setting the scrape and evaluation intervals. Nothing else changes.
+    /// targets at loopback ports, setting the scrape and evaluation intervals and leaving out
+    /// <c>scrape_classic_histograms</c>, which Debian's Prometheus 2.42 predates. Nothing else changes.
     /// </summary>
     public static string WriteLoopbackConfiguration(string directory, int servicePort, int nodeExporterPort, string interval)
     {
@@ -114,10 +117,17 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
         text = ReplaceOnce(text, "scrape_interval: 15s", $"scrape_interval: {interval}");
         text = ReplaceOnce(text, "scrape_timeout: 10s", $"scrape_timeout: {interval}");
         text = ReplaceOnce(text, "evaluation_interval: 15s", $"evaluation_interval: {interval}");
+        text = FitToDebianPrometheus(text);
         var configFile = Path.Combine(directory, "prometheus.yml");
         File.WriteAllText(configFile, text);
         return configFile;
     }
+
+    /// <summary>
+    /// prometheus.yml as scripts/local-stack.sh gives it to a Prometheus older than 2.45, Debian 12's 2.42 among
+    /// them: without <c>scrape_classic_histograms</c>, which that version does not know and rejects.
+    /// </summary>
+    public static string FitToDebianPrometheus(string text) => ReplaceOnce(text, "    scrape_classic_histograms: true\n", string.Empty);
 
     private static string ReplaceOnce(string text, string oldValue, string newValue)
     {
