@@ -46,15 +46,17 @@ public sealed class ExemplarAndNativeHistogramTests(TracedStackFixture stack) : 
     }
 
     /// <summary>
-    /// The query on the native series against the classic buckets' estimate, both over the same burst of
-    /// requests: the classic buckets are the native ones here (see <see cref="TracedStackFixture"/>), and both
-    /// estimates interpolate linearly inside the bucket that holds the 99th percentile's rank. What may still
-    /// differ is <c>rate()</c>'s extrapolation to the window's edges, which Prometheus applies to a histogram as
-    /// a whole but to each classic bucket series on its own (a bucket series that starts at zero is extrapolated
-    /// only down to zero): at most half a scrape interval in a window of about a minute, about 1 % of some
-    /// buckets' counts. The tolerance is one native bucket, a factor of 2^(1/32) (2.2 %): the native schema's
-    /// resolution. Without rate(), on the cumulative histograms both servers read from the same final scrape, the
-    /// two estimates are the same number (to 1e-9), which an index off by one (a factor of 2^(1/32)) would break.
+    /// <c>histogram_quantile(0.99, rate(http_request_duration_seconds[1m]))</c> on the native series against the
+    /// classic buckets' estimate of the same requests: a burst between two quiet moments, the native rate over a
+    /// one-minute window that begins in the quiet before it, the classic buckets as the exact difference between
+    /// the final scrape and the one before the burst. (Not the classic rate: Prometheus extrapolates each classic
+    /// bucket series on its own and stops at zero a series that starts at zero, which moves a tail quantile by
+    /// more than a bucket when the window holds a few seconds of data; it extrapolates a native histogram as a
+    /// whole, which leaves its quantiles unchanged.) The classic buckets are the native ones here (see
+    /// <see cref="TracedStackFixture"/>) and both estimates interpolate linearly in the bucket that holds the
+    /// rank, so they agree to rounding: the tolerance asserted is one native bucket, a factor of 2^(1/32)
+    /// (2.2 %), the native schema's resolution; an index off by one is exactly that factor, which the comparison
+    /// of the cumulative histograms (to 1e-9) catches.
     /// </summary>
     [RequiresToolsFact("prometheus")]
     public async Task TheNativeQuantileAgreesWithTheClassicBucketsEstimateWithinOneNativeBucket()
@@ -69,8 +71,17 @@ public sealed class ExemplarAndNativeHistogramTests(TracedStackFixture stack) : 
         }
 
         await WaitForCountAsync(Requests, 20);
+        var quiet = DateTimeOffset.UtcNow;
+        await Wait.UntilAsync(
+            async () => await ScrapedAfterAsync(stack.Native, quiet) && await ScrapedAfterAsync(stack.Classic, quiet),
+            DataTimeout,
+            "a scrape of both servers after the quiet moment",
+            TimeSpan.FromMilliseconds(250));
 
-        const int Burst = 3000;
+        // 99 % of 3,050 (and of 3,070) is no whole number: the rank never sits exactly on a bucket's cumulative
+        // count, where rounding in the rate's floating-point counts could send one estimate across an empty
+        // bucket and the other not.
+        const int Burst = 3050;
         var workers = Enumerable.Range(0, 4).Select(async worker =>
         {
             for (var i = worker; i < Burst; i += 4)
@@ -81,21 +92,29 @@ public sealed class ExemplarAndNativeHistogramTests(TracedStackFixture stack) : 
         await Task.WhenAll(workers);
         await WaitForCountAsync(Requests, 20 + Burst);
 
-        var at = DateTimeOffset.UtcNow;
-        var native = await stack.Native.QueryScalarAtAsync($"histogram_quantile(0.99, rate(http_request_duration_seconds{Selector}[1m]))", at);
-        var classic = await stack.Classic.QueryScalarAtAsync($"histogram_quantile(0.99, rate(http_request_duration_seconds_bucket{Selector}[1m]))", at);
+        var now = DateTimeOffset.UtcNow;
+        var windowEnd = quiet.AddMinutes(1);
+        Assert.True(now < windowEnd, $"the burst and its scrapes took {(now - quiet).TotalSeconds:0} s, more than the one-minute window");
+        var native = await stack.Native.QueryScalarAtAsync($"histogram_quantile(0.99, rate(http_request_duration_seconds{Selector}[1m]))", windowEnd);
+        var sinceQuiet = (long)(now - quiet).TotalMilliseconds;
+        var classic = await stack.Classic.QueryScalarAtAsync(
+            $"histogram_quantile(0.99, http_request_duration_seconds_bucket{Selector} - http_request_duration_seconds_bucket{Selector} offset {sinceQuiet}ms)", now);
         Assert.NotNull(native);
         Assert.NotNull(classic);
         Assert.True(
             Math.Abs(Math.Log2(native.Value / classic.Value)) <= 1.0 / 32,
             $"native p99 {native} s against classic {classic} s: more than one native bucket apart");
 
-        var nativeTotal = await stack.Native.QueryScalarAtAsync($"histogram_quantile(0.99, http_request_duration_seconds{Selector})", at);
-        var classicTotal = await stack.Classic.QueryScalarAtAsync($"histogram_quantile(0.99, http_request_duration_seconds_bucket{Selector})", at);
+        var nativeTotal = await stack.Native.QueryScalarAtAsync($"histogram_quantile(0.99, http_request_duration_seconds{Selector})", now);
+        var classicTotal = await stack.Classic.QueryScalarAtAsync($"histogram_quantile(0.99, http_request_duration_seconds_bucket{Selector})", now);
         Assert.NotNull(nativeTotal);
         Assert.NotNull(classicTotal);
         Assert.True(Math.Abs((nativeTotal.Value / classicTotal.Value) - 1) < 1e-9, $"native p99 {nativeTotal} s against classic {classicTotal} s over the same histogram");
     }
+
+    /// <summary>Whether <paramref name="server"/>'s latest sample of the requests counter is later than <paramref name="moment"/>.</summary>
+    private static async Task<bool> ScrapedAfterAsync(PrometheusServer server, DateTimeOffset moment) =>
+        await server.QueryScalarAsync("max(timestamp(http_requests_total{endpoint=\"/Welcome\"}))") > moment.ToUnixTimeMilliseconds() / 1000.0;
 
     /// <summary>Waits until both servers' latest scrape shows <paramref name="expected"/> for <paramref name="promql"/>.</summary>
     private async Task WaitForCountAsync(string promql, double expected) =>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Microsoft.AspNetCore.Hosting;
 
 namespace Pulse.Stack.Tests;
 
@@ -48,10 +47,10 @@ public sealed class TraceparentSource : ITraceSource
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-{(sampled ? "01" : "00")}");
     }
 
-    public Task<IReadOnlySet<string>> SampledTraceIdsAsync() => Task.FromResult(Select(sampled: true));
+    public Task<IReadOnlySet<string>> SampledTraceIdsAsync() => Task.FromResult<IReadOnlySet<string>>(Select(sampled: true));
 
-    public Task<IReadOnlySet<string>> UnsampledTraceIdsAsync() => Task.FromResult(Select(sampled: false));
+    public Task<IReadOnlySet<string>> UnsampledTraceIdsAsync() => Task.FromResult<IReadOnlySet<string>>(Select(sampled: false));
 
-    private IReadOnlySet<string> Select(bool sampled) =>
+    private HashSet<string> Select(bool sampled) =>
         _traces.Where(t => t.Value == sampled).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
 }
