@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -26,6 +28,7 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
     public const string TestInterval = "2s";
 
     private readonly CancellationTokenSource _stopTraffic = new();
+    private readonly ConcurrentDictionary<string, bool> _sampledTraces = new(StringComparer.Ordinal);
     private WebApplicationFactory<Program>? _service;
     private NodeExporter? _nodeExporter;
     private PrometheusServer? _prometheus;
@@ -37,6 +40,9 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
     public int NodeExporterPort => _nodeExporter?.Port ?? throw NotStarted();
 
     public HttpClient PrometheusApi { get; private set; } = new();
+
+    /// <summary>Trace ids of the requests made so far, all sent with the sampled flag.</summary>
+    public IReadOnlyCollection<string> SampledTraceIds => [.. _sampledTraces.Keys];
 
     public async Task InitializeAsync()
     {
@@ -56,7 +62,7 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
         _prometheus = await PrometheusServer.StartAsync(configFile, arguments: ["--enable-feature=exemplar-storage"]);
         PrometheusApi = new HttpClient { BaseAddress = _prometheus.Address, Timeout = TimeSpan.FromSeconds(30) };
 
-        _traffic = DriveTrafficAsync(new Uri($"http://127.0.0.1:{ServicePort}/"), _stopTraffic.Token);
+        _traffic = DriveTrafficAsync(new Uri($"http://127.0.0.1:{ServicePort}/"), _sampledTraces, _stopTraffic.Token);
     }
 
     public async Task DisposeAsync()
@@ -140,8 +146,12 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
         return string.Concat(text.AsSpan(0, first), newValue, text.AsSpan(first + oldValue.Length));
     }
 
-    /// <summary>Rounds of requests every route answers differently: 200s, a 400, a 500, a 404 and a 405 with a body.</summary>
-    private static async Task DriveTrafficAsync(Uri service, CancellationToken stop)
+    /// <summary>
+    /// Rounds of requests every route answers differently: 200s, a 400, a 500, a 404 and a 405 with a body. The
+    /// GETs belong to sampled traces of their own (a <c>traceparent</c> with the sampled flag), so that the
+    /// latency buckets carry exemplars.
+    /// </summary>
+    private static async Task DriveTrafficAsync(Uri service, ConcurrentDictionary<string, bool> sampledTraces, CancellationToken stop)
     {
         using var client = new HttpClient { BaseAddress = service, Timeout = TimeSpan.FromSeconds(10) };
         string[] paths = ["/", "/Welcome?name=Ada", "/Welcome", "/error", "/no/such/page", "/health/live", "/health"];
@@ -149,7 +159,11 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
         {
             foreach (var path in paths)
             {
-                using var response = await client.GetAsync(new Uri(path, UriKind.Relative), stop);
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+                var traceId = ActivityTraceId.CreateRandom().ToHexString();
+                sampledTraces[traceId] = true;
+                request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+                using var response = await client.SendAsync(request, stop);
             }
 
             using var body = new StringContent("""{"name":"Ada"}""", Encoding.UTF8, "application/json");
