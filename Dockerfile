@@ -4,15 +4,18 @@
 # Build: docker build -t pulse-api .   Run: docker run --read-only --tmpfs /tmp -p 8080:8080 pulse-api
 # (docs/local-stack.md).
 
-# The SDK stage runs on the builder's own platform: the output is portable IL, so a multi-platform build
-# (docker buildx --platform linux/amd64,linux/arm64) compiles once instead of once per emulated CPU.
+# The SDK stage runs on the builder's own platform, never under CPU emulation, also in a multi-platform build
+# (docker buildx --platform linux/amd64,linux/arm64): the output is IL, plus the native libraries of the
+# target architecture that -a $TARGETARCH selects (set by BuildKit and buildah: amd64, arm64). Without it the
+# publish output carries SQLite's native library for every platform NuGet knows, about 65 MB.
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG TARGETARCH
 WORKDIR /src
 # .dockerignore admits only the build settings and src/, so this copies no tests, docs, .git or .env.
 COPY . .
 # The cache mount keeps restored packages between builds without storing them in a layer.
 RUN --mount=type=cache,id=pulse-nuget,target=/root/.nuget/packages \
-    dotnet publish src/Pulse.Api/Pulse.Api.csproj -c Release -o /app/publish -p:UseAppHost=false
+    dotnet publish src/Pulse.Api/Pulse.Api.csproj -c Release -a $TARGETARCH -o /app/publish -p:UseAppHost=false
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

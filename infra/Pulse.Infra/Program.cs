@@ -31,8 +31,9 @@ try
 
     return 0;
 }
-catch (InvalidSettingsException e)
+catch (Exception e) when (e is InvalidSettingsException or InvalidDataException)
 {
+    // Bad settings, or an SLO alarm plan that cannot be read or deployed: the message names what to fix.
     Console.Error.WriteLine(e.Message);
     return 1;
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Amazon.CDK;
+using Pulse.Infra.Constructs;
 using Pulse.Infra.Settings;
 using Pulse.Infra.Stacks;
+using Pulse.Slo.CloudWatch;
 
 namespace Pulse.Infra;
 
@@ -24,7 +26,8 @@ internal static class PulseApp
 
     /// <summary>
     /// An app whose settings come from its context: <paramref name="context"/> (tests) or, when null, what
-    /// the CDK CLI passes. Throws <see cref="InvalidSettingsException"/> before creating any construct.
+    /// the CDK CLI passes. Throws <see cref="InvalidSettingsException"/> (bad settings) or
+    /// <see cref="InvalidDataException"/> (an unreadable SLO alarm plan) before creating any construct.
     /// </summary>
     public static (App App, IReadOnlyList<PulseEnvironment> Environments) Create(IDictionary<string, object>? context = null, string? outdir = null)
     {
@@ -42,18 +45,25 @@ internal static class PulseApp
             appContext[key] = value;
         }
 
+        // The SLO alarm plan too: a missing or unreadable plan stops synthesis with its path, not a jsii error.
+        var sloPlan = ServiceLevelObjectives.CommittedPlan;
+
         var app = new App(new AppProps { Context = appContext, Outdir = outdir, AnalyticsReporting = false });
-        return (app, Build(app, settings));
+        return (app, Build(app, settings, sloPlan));
     }
 
-    /// <summary>Adds the stacks of each environment to <paramref name="app"/>.</summary>
-    public static IReadOnlyList<PulseEnvironment> Build(App app, IEnumerable<EnvironmentSettings> environments)
+    /// <summary>
+    /// Adds the stacks of each environment to <paramref name="app"/>, with the SLO alarms of
+    /// <paramref name="sloPlan"/> (by default the committed plan, <see cref="ServiceLevelObjectives.CommittedPlan"/>).
+    /// </summary>
+    public static IReadOnlyList<PulseEnvironment> Build(App app, IEnumerable<EnvironmentSettings> environments, AlarmPlan? sloPlan = null)
     {
         ArgumentNullException.ThrowIfNull(environments);
-        return environments.Select(settings => Build(app, settings)).ToList();
+        var plan = sloPlan ?? ServiceLevelObjectives.CommittedPlan;
+        return environments.Select(settings => Build(app, settings, plan)).ToList();
     }
 
-    private static PulseEnvironment Build(App app, EnvironmentSettings settings)
+    private static PulseEnvironment Build(App app, EnvironmentSettings settings, AlarmPlan sloPlan)
     {
         var errors = SettingsValidator.Validate(settings);
         if (errors.Count > 0)
@@ -74,7 +84,7 @@ internal static class PulseApp
             ? new NetworkStack(app, $"{prefix}-Network", settings, Props("VPC, subnets, NAT gateways and flow logs"))
             : null;
         var data = new DataStack(app, $"{prefix}-Data", settings, network, Props("RDS PostgreSQL and its rotated credentials"));
-        var service = new ServiceStack(app, $"{prefix}-Service", settings, network, registry.Repository, data, Props("ECS Fargate service, load balancer, autoscaling, dashboard and alarms"));
+        var service = new ServiceStack(app, $"{prefix}-Service", settings, network, registry.Repository, data, sloPlan, Props("ECS Fargate service, load balancer, autoscaling, dashboard and alarms"));
         return new PulseEnvironment(settings, registry, network, data, service);
     }
 

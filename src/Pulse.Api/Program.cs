@@ -22,8 +22,8 @@ try
 {
     var builder = WebApplication.CreateBuilder(ServiceDefaults.BuilderOptions(args));
     builder.AddServiceDefaults();
-    builder.AddPulseTelemetry(); // OpenTelemetry metrics from the Telemetry section: HTTP, process, Prometheus, EMF, OTLP
-    builder.AddPulseData();
+    builder.AddPulseTelemetry(); // OpenTelemetry from the Telemetry section: HTTP and process metrics (Prometheus, EMF, OTLP); request spans over OTLP
+    builder.AddPulseData(); // with the database client's metrics and spans
     builder.AddPulseApi();
     builder.Services.AddPulseHealthChecks();
 

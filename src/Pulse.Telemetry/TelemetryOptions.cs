@@ -22,6 +22,9 @@ public sealed class TelemetryOptions
     /// <summary>OTLP export settings.</summary>
     public OtlpOptions Otlp { get; set; } = new();
 
+    /// <summary>Tracing settings: spans of requests and database commands, exported over OTLP.</summary>
+    public TracingOptions Tracing { get; set; } = new();
+
     /// <summary>CloudWatch Embedded Metric Format settings.</summary>
     public EmfOptions Emf { get; set; } = new();
 
@@ -119,16 +122,43 @@ public sealed class PrometheusOptions
     }
 }
 
+/// <summary>
+/// Settings of <c>Telemetry:Tracing</c>. Spans are recorded only when they have somewhere to go:
+/// <c>AddPulseTelemetry()</c> traces when this is enabled and an OTLP endpoint for traces is configured.
+/// </summary>
+public sealed class TracingOptions
+{
+    /// <summary>Trace when an OTLP endpoint for traces is configured; false records no span whatever is configured.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Fraction of traces started here that are sampled, from 0 to 1 (by trace id, so every service sampling at
+    /// the same ratio keeps the same traces). A request that arrives with a W3C <c>traceparent</c> follows its
+    /// caller's decision instead (parent-based sampling).
+    /// </summary>
+    public double SamplingRatio { get; set; } = 1.0;
+
+    internal void CopyTo(TracingOptions target)
+    {
+        target.Enabled = Enabled;
+        target.SamplingRatio = SamplingRatio;
+    }
+}
+
 /// <summary>Settings of <c>Telemetry:Otlp</c>.</summary>
 public sealed class OtlpOptions
 {
-    /// <summary>Collector address, e.g. <c>http://localhost:4318</c>. OTLP export is off while this is empty.</summary>
+    /// <summary>
+    /// Collector address for metrics and traces, e.g. <c>http://localhost:4318</c>. Metrics are pushed over OTLP only
+    /// while this is set; traces also go where OpenTelemetry's standard variables say (<c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>
+    /// before this, <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> after it).
+    /// </summary>
     public Uri? Endpoint { get; set; }
 
     /// <summary><c>HttpProtobuf</c> (default) or <c>Grpc</c>.</summary>
     public OtlpProtocol Protocol { get; set; } = OtlpProtocol.HttpProtobuf;
 
-    /// <summary>How often measurements are pushed.</summary>
+    /// <summary>How often measurements are pushed (spans are sent in batches as they end).</summary>
     public TimeSpan ExportInterval { get; set; } = TimeSpan.FromSeconds(60);
 }
 

@@ -27,6 +27,7 @@ internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOpti
             failures.Add(Invariant($"Telemetry:Otlp:ExportInterval must be at least 00:00:01 (got {options.Otlp.ExportInterval})."));
         }
 
+        TracingOptionsValidator.Check(failures, options.Tracing);
         if (options.Enabled && options.Emf.Enabled)
         {
             EmfOptionsValidator.Check(failures, options.Emf);
@@ -103,4 +104,25 @@ internal sealed class PrometheusOptionsValidator : IValidateOptions<PrometheusOp
     }
 
     internal static bool IsPath(string? path) => !string.IsNullOrEmpty(path) && path[0] == '/';
+}
+
+/// <summary>Rejects a sampling ratio that is not a probability.</summary>
+internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TracingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        Check(failures, options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static void Check(List<string> failures, TracingOptions options)
+    {
+        // NaN is outside every range, so it fails too.
+        if (options.SamplingRatio is not (>= 0 and <= 1))
+        {
+            failures.Add(TelemetryOptionsValidator.Invariant($"Telemetry:Tracing:SamplingRatio must be between 0 and 1 (got {options.SamplingRatio})."));
+        }
+    }
 }

@@ -21,7 +21,9 @@ public sealed class CardinalityTests(PulseApiFactory factory) : IClassFixture<Pu
             (await client.SendAsync(request, cancellationToken)).Dispose();
         });
 
-        var samples = await MetricsScraper.ScrapeAsync(client);
+        // The last requests are measured once their responses have completed, a moment after the client has them.
+        var samples = await MetricsScraper.ScrapeUntilAsync(
+            client, s => s.Where(x => x.Name == "http_requests_total").Sum(x => x.Value) >= 3000, "the 3,000 requests to be counted");
         var http = samples.Where(s => s.Name.StartsWith("http_", StringComparison.Ordinal) && s.Labels.ContainsKey("endpoint")).ToList();
 
         var endpoints = http.Select(s => s.Labels["endpoint"]).ToHashSet();

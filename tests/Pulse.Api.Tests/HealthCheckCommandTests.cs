@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Pulse.Api.Hosting;
@@ -84,10 +85,83 @@ public sealed class HealthCheckCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public void WithoutAUrlTheCheckCallsTheContainersLivenessEndpointWithinThreeSeconds()
+    public void TheCheckWaitsThreeSecondsForAnAnswer() => Assert.Equal(TimeSpan.FromSeconds(3), HealthCheckCommand.DefaultTimeout);
+
+    [Theory]
+    [InlineData("", "http://127.0.0.1:8080/health/live")]
+    [InlineData("http_ports=18099", "http://127.0.0.1:18099/health/live")]
+    [InlineData("http_ports=18099;18100", "http://127.0.0.1:18099/health/live")]
+    [InlineData("https_ports=8443", "https://127.0.0.1:8443/health/live")]
+    [InlineData("https_ports=8443|http_ports=8080", "http://127.0.0.1:8080/health/live")]
+    [InlineData("urls=http://+:5000|http_ports=8080", "http://127.0.0.1:5000/health/live")]
+    [InlineData("urls=https://*:5001;http://*:5000", "http://127.0.0.1:5000/health/live")]
+    [InlineData("urls=http://0.0.0.0:5000", "http://127.0.0.1:5000/health/live")]
+    [InlineData("urls=http://[::]:5000", "http://127.0.0.1:5000/health/live")]
+    [InlineData("urls=http://localhost:5000", "http://127.0.0.1:5000/health/live")]
+    [InlineData("urls=http://pulse.example:5000", "http://127.0.0.1:5000/health/live")]
+    [InlineData("urls=http://10.1.2.3:5000", "http://10.1.2.3:5000/health/live")]
+    [InlineData("urls=http://[::1]:5000", "http://[::1]:5000/health/live")]
+    [InlineData("Kestrel:Endpoints:Web:Url=http://0.0.0.0:7000|urls=http://+:5000", "http://127.0.0.1:7000/health/live")]
+    public void WithoutAUrlTheCheckGoesWhereKestrelBindsWithTheSameSettings(string settings, string expected)
     {
-        Assert.Equal(new Uri("http://127.0.0.1:8080/health/live"), HealthCheckCommand.DefaultUrl);
-        Assert.Equal(TimeSpan.FromSeconds(3), HealthCheckCommand.DefaultTimeout);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Split('|', StringSplitOptions.RemoveEmptyEntries).Select(s => s.Split('=', 2)).Select(kv => KeyValuePair.Create(kv[0], (string?)kv[1])))
+            .Build();
+
+        Assert.Equal(new Uri(expected), HealthCheckCommand.LivenessUrl(configuration));
+    }
+
+    [Theory]
+    [InlineData("urls=http://127.0.0.1:0", "lets the server pick its port")]
+    [InlineData("urls=http://unix:/tmp/pulse.sock", "has no TCP address")]
+    public void AnAddressTheCheckCannotReachIsACleanErrorThatNamesTheSetting(string setting, string message)
+    {
+        var (key, value) = (setting.Split('=', 2)[0], setting.Split('=', 2)[1]);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create(key, (string?)value)]).Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => HealthCheckCommand.LivenessUrl(configuration));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("urls", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The published entry point, run as the HEALTHCHECK runs it, with only the given address settings in its environment.</summary>
+    private static Task<ProcessResult> RunBinaryAsync(IEnumerable<string> environment, params string[] arguments) =>
+        ProcessRunner.RunAsync(
+            "env",
+            ["-u", "ASPNETCORE_URLS", "-u", "ASPNETCORE_HTTP_PORTS", "-u", "ASPNETCORE_HTTPS_PORTS", "-u", "DOTNET_URLS", .. environment,
+             "dotnet", Path.Combine(AppContext.BaseDirectory, "Pulse.Api.dll"), HealthCheckCommand.Verb, .. arguments],
+            timeout: TimeSpan.FromSeconds(30));
+
+    [Theory]
+    [InlineData("ASPNETCORE_HTTP_PORTS={0}")]
+    [InlineData("ASPNETCORE_URLS=http://+:{0}")]
+    [InlineData("ASPNETCORE_URLS=http://127.0.0.1:{0};http://127.0.0.1:1")]
+    public async Task WithoutAUrlTheVerbChecksThePortThatTheServersOwnAddressVariableSets(string variable)
+    {
+        var result = await RunBinaryAsync([string.Format(CultureInfo.InvariantCulture, variable, _port)]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"http://127.0.0.1:{_port}/health/live answered 200", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutAUrlTheVerbChecksTheAddressGivenWithUrlsAsTheServerWouldTakeIt()
+    {
+        var result = await RunBinaryAsync(["ASPNETCORE_HTTP_PORTS=1"], "--urls", $"http://0.0.0.0:{_port}");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"http://127.0.0.1:{_port}/health/live answered 200", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAddressVariableThatPointsWhereNothingListensMakesTheVerbExitWithOne()
+    {
+        var closedPort = FreePort.Next();
+
+        var result = await RunBinaryAsync([$"ASPNETCORE_HTTP_PORTS={closedPort}"]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"http://127.0.0.1:{closedPort}/health/live could not be reached", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -75,8 +75,11 @@ public sealed class MetricsEndpointTests : IClassFixture<PulseApiFactory>
             Assert.Equal(27, (await response.Content.ReadAsByteArrayAsync()).Length);
         }
 
-        var after = await MetricsScraper.ScrapeAsync(_client);
         (string, string)[] root = [("method", "GET"), ("endpoint", "/")];
+        var after = await MetricsScraper.ScrapeUntilAsync(
+            _client,
+            samples => PrometheusText.Sum(samples, "http_request_size_bytes_count", root) > PrometheusText.Sum(before, "http_request_size_bytes_count", root),
+            "the request's sizes to be recorded");
         Assert.Equal(27, PrometheusText.Sum(after, "http_response_size_bytes_sum", root) - PrometheusText.Sum(before, "http_response_size_bytes_sum", root));
         Assert.Equal(1, PrometheusText.Sum(after, "http_request_size_bytes_count", root) - PrometheusText.Sum(before, "http_request_size_bytes_count", root));
     }
@@ -88,8 +91,11 @@ public sealed class MetricsEndpointTests : IClassFixture<PulseApiFactory>
         using var content = new ByteArrayContent(new byte[1234]);
         (await _client.PostAsync("/", content)).Dispose();
 
-        var after = await MetricsScraper.ScrapeAsync(_client);
         (string, string)[] posted = [("method", "POST"), ("endpoint", "unmatched")];
+        var after = await MetricsScraper.ScrapeUntilAsync(
+            _client,
+            samples => PrometheusText.Sum(samples, "http_request_size_bytes_count", posted) > PrometheusText.Sum(before, "http_request_size_bytes_count", posted),
+            "the request's sizes to be recorded");
         Assert.Equal(1234, PrometheusText.Sum(after, "http_request_size_bytes_sum", posted) - PrometheusText.Sum(before, "http_request_size_bytes_sum", posted));
     }
 

@@ -48,7 +48,11 @@ public sealed class OtlpExportTests
 
         await using var factory = new PulseApiFactory()
             .WithSetting("Telemetry:Otlp:Endpoint", $"http://127.0.0.1:{collectorPort}")
-            .WithSetting("Telemetry:Otlp:ExportInterval", "00:00:01");
+            .WithSetting("Telemetry:Otlp:ExportInterval", "00:00:01")
+
+            // Metrics only: these tests run beside others, whose requests a TracerProvider in this process would
+            // trace too (traced services are tested alone, in Tracing/).
+            .WithSetting("Telemetry:Tracing:Enabled", "false");
         foreach (var (key, value) in settings)
         {
             factory.WithSetting(key, value);

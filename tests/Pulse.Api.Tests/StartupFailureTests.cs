@@ -21,6 +21,9 @@ public sealed class StartupFailureTests
     [InlineData("Telemetry:Prometheus:Port", "0", "Telemetry:Prometheus:Port must be between 1 and 65535")]
     [InlineData("Telemetry:Prometheus:Port", "nine", "Telemetry:Prometheus:Port")]
     [InlineData("Telemetry:Otlp:Endpoint", "ftp://collector", "Telemetry:Otlp:Endpoint must be an absolute http or https address")]
+    [InlineData("Telemetry:Tracing:SamplingRatio", "1.5", "Telemetry:Tracing:SamplingRatio must be between 0 and 1")]
+    [InlineData("Telemetry:Tracing:SamplingRatio", "-0.1", "Telemetry:Tracing:SamplingRatio must be between 0 and 1")]
+    [InlineData("Telemetry:Tracing:SamplingRatio", "half", "Telemetry:Tracing:SamplingRatio")]
     [InlineData("Telemetry:Emf:FlushInterval", "00:00:07", "Telemetry:Emf:FlushInterval")]
     [InlineData("Telemetry:Emf:Mode", "Sometimes", "Telemetry:Emf:Mode")]
     public async Task ABadSettingOnTheCommandLineStopsStartUpWithOneLineNamingIt(string key, string value, string named)
@@ -33,6 +36,10 @@ public sealed class StartupFailureTests
     [Theory]
     [InlineData("Telemetry__Prometheus__Port", "abc", "Telemetry:Prometheus:Port")]
     [InlineData("Database__Provider", "nope", "Database:Provider")]
+    [InlineData("Telemetry__Tracing__SamplingRatio", "2", "Telemetry:Tracing:SamplingRatio must be between 0 and 1")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http or https address")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an absolute http or https address")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf or grpc")]
     [InlineData(EmfMetrics.NamespaceVariable, "AWS/Lambda", EmfMetrics.NamespaceVariable)]
     [InlineData(EmfMetrics.ServiceNameVariable, " ", EmfMetrics.ServiceNameVariable)]
     public async Task ABadSettingInTheEnvironmentStopsStartUpWithOneLineNamingIt(string variable, string value, string named)

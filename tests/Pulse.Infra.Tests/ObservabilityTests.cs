@@ -68,8 +68,11 @@ public sealed class ObservabilityTests(SynthesizedApp app)
             Assert.Contains(lines, l => l.StartsWith(metric + "|", StringComparison.Ordinal));
         }
 
+        // The service's alarms in one widget; the SLO burn-rate windows only through their composites, in another.
         var alarms = widgets.Single(w => Title(w) == "Alarms").GetProperty("properties").GetProperty("alarms");
-        Assert.Equal(app.Resources($"Pulse-{env}-Service", "AWS::CloudWatch::Alarm").Count(), alarms.GetArrayLength());
+        Assert.Equal(app.Resources($"Pulse-{env}-Service", "AWS::CloudWatch::Alarm").Count(a => !IsSloAlarm(env, a.Resource)), alarms.GetArrayLength());
+        var slo = widgets.Single(w => Title(w) == "Service level objectives").GetProperty("properties").GetProperty("alarms");
+        Assert.Equal(app.Resources($"Pulse-{env}-Service", "AWS::CloudWatch::CompositeAlarm").Count(), slo.GetArrayLength());
     }
 
     [RequiresToolsFact("node")]
@@ -107,7 +110,8 @@ public sealed class ObservabilityTests(SynthesizedApp app)
             Match.ObjectLike(Props(("Effect", "Deny"), ("Condition", Props(("Bool", Props(("aws:SecureTransport", "false"))))))),
         })))))));
 
-        var alarms = app.Resources(stack, "AWS::CloudWatch::Alarm").ToList();
+        // The SLO burn-rate windows notify through their composites (ServiceLevelObjectiveTests).
+        var alarms = app.Resources(stack, "AWS::CloudWatch::Alarm").Where(a => !IsSloAlarm(env, a.Resource)).ToList();
         Assert.Equal(11, alarms.Count);
         var paging = new[] { "http-5xx-rate", "latency-p99", "tasks-below-desired", "rotation-redeploy-failed" }.Select(n => $"pulse-{env}-{n}").ToHashSet();
         Assert.All(alarms, a =>
@@ -207,6 +211,10 @@ public sealed class ObservabilityTests(SynthesizedApp app)
         Assert.Equal(alarm.Prop("EvaluationPeriods").GetInt32(), alarm.Prop("DatapointsToAlarm").GetInt32());
     }
 
+    /// <summary>An SLO burn-rate window alarm (<c>pulse-&lt;env&gt;-slo-...</c>), built from the SLO alarm plan.</summary>
+    internal static bool IsSloAlarm(string env, JsonElement alarm) =>
+        alarm.Prop("AlarmName").GetString()!.StartsWith($"pulse-{env}-slo-", StringComparison.Ordinal);
+
     /// <summary>
     /// An alarm on a dimension set the service never emits can never fire. Every alarm on the EMF namespace
     /// must read a metric at an emitted set.
@@ -215,6 +223,7 @@ public sealed class ObservabilityTests(SynthesizedApp app)
     public void EveryAlarmOnTheEmfNamespaceReadsADimensionSetTheServiceEmits()
     {
         var checkedAlarms = 0;
+        var checkedSloReads = 0;
         foreach (var environment in app.Environments)
         {
             var stack = environment.Service.StackName;
@@ -227,13 +236,18 @@ public sealed class ObservabilityTests(SynthesizedApp app)
                     var dimensions = metric.GetProperty("Dimensions").EnumerateArray().ToDictionary(d => d.GetProperty("Name").GetString()!, d => Cfn.Flatten(d.GetProperty("Value")));
                     Assert.True(EmfMetrics.IsEmitted(name, dimensions.Keys), $"{stack}/{id} reads {name} at [{string.Join(", ", dimensions.Keys)}], which the service never emits");
                     Assert.Equal(taskEnvironment[EmfMetrics.ServiceNameVariable], dimensions[EmfMetrics.Dimensions.Service]);
-                    checkedAlarms++;
+                    _ = IsSloAlarm(environment.Settings.Name, alarm) ? checkedSloReads++ : checkedAlarms++;
                 }
             }
         }
 
-        // ErrorCount and p99 latency in each environment with alarms (prod and shared; dev has none).
+        // ErrorCount and p99 latency in each environment with alarms (prod and shared; dev has none), and every
+        // metric the SLO alarm plan reads, in both.
         Assert.Equal(4, checkedAlarms);
+        var planReads = Pulse.Infra.Constructs.ServiceLevelObjectives.CommittedPlan.Objectives
+            .SelectMany(o => o.Alarms).SelectMany(a => a.Metrics).Count(q => q.MetricStat is not null);
+        Assert.True(planReads > 0);
+        Assert.Equal(2 * planReads, checkedSloReads);
         Assert.False(EmfMetrics.IsEmitted(EmfMetrics.Names.ActiveRequests, [EmfMetrics.Dimensions.Service, EmfMetrics.Dimensions.Endpoint]));
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amazon.CDK.Assertions;
+using Pulse.Infra.Constructs;
 using Pulse.Infra.Tests.Support;
 using Pulse.Telemetry;
 using Pulse.Testing;
@@ -221,16 +222,21 @@ public sealed class ServiceTests(SynthesizedApp app)
     [RequiresToolsTheory("node")]
     [InlineData("prod")]
     [InlineData("shared")]
-    public void DeploymentAlarmsRollBackADeploymentWhenThe5xxRateOrLatencyAlarmFires(string env)
+    public void DeploymentAlarmsRollBackADeploymentWhenThe5xxRateLatencyOrAnSloFastBurnAlarmFires(string env)
     {
         var stack = $"Pulse-{env}-Service";
         var alarms = app.Sole(stack, "AWS::ECS::Service").Prop("DeploymentConfiguration").GetProperty("Alarms");
-        var alarmNames = app.Resources(stack, "AWS::CloudWatch::Alarm").Select(a => a.Resource.Prop("AlarmName").GetString()).ToHashSet();
+        var alarmNames = app.Resources(stack, "AWS::CloudWatch::Alarm").Concat(app.Resources(stack, "AWS::CloudWatch::CompositeAlarm"))
+            .Select(a => a.Resource.Prop("AlarmName").GetString()).ToHashSet();
 
         Assert.True(alarms.GetProperty("Enable").GetBoolean());
         Assert.True(alarms.GetProperty("Rollback").GetBoolean());
         var names = alarms.GetProperty("AlarmNames").Strings().Order().ToList();
-        Assert.Equal([$"pulse-{env}-http-5xx-rate", $"pulse-{env}-latency-p99"], names);
+        Assert.Equal(
+            new[] { $"pulse-{env}-http-5xx-rate", $"pulse-{env}-latency-p99" }
+                .Concat(ServiceLevelObjectives.CommittedPlan.Objectives.Select(o => $"pulse-{env}-slo-{o.Name}-fast-burn"))
+                .Order(),
+            names);
         // By name, and every name is an alarm of this stack.
         Assert.All(names, n => Assert.Contains(n, alarmNames));
     }

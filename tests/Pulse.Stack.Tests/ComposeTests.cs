@@ -15,11 +15,26 @@ public sealed partial class ComposeTests
     private static string? Environment(string service, string key) => Service(service).Get("environment")?.Text(key);
 
     [Fact]
-    public void TheStackIsTheServicePostgresPrometheusGrafanaAndNodeExporter()
+    public void TheStackIsTheServicePostgresPrometheusGrafanaNodeExporterAndJaeger()
     {
         var services = ((YamlMappingNode)Compose.Get("services")!).Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal);
 
-        Assert.Equal(["grafana", "node-exporter", "postgres", "prometheus", "pulse-api"], services);
+        Assert.Equal(["grafana", "jaeger", "node-exporter", "postgres", "prometheus", "pulse-api"], services);
+    }
+
+    [Fact]
+    public void TheServiceSendsOnlyItsSpansToJaegerOverOtlpHttpByItsComposeName()
+    {
+        var jaeger = Service("jaeger");
+
+        Assert.Equal("http://jaeger:4318/v1/traces", Environment("pulse-api", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        Assert.Null(Environment("pulse-api", "OTEL_EXPORTER_OTLP_ENDPOINT"));
+        Assert.Null(Environment("pulse-api", "Telemetry__Otlp__Endpoint"));
+        Assert.Matches(@"^jaegertracing/all-in-one:[0-9]+\.[0-9]+\.[0-9]+$", jaeger.Text("image"));
+        Assert.Equal("true", Environment("jaeger", "COLLECTOR_OTLP_ENABLED"));
+        Assert.Matches("^[0-9]+$", Environment("jaeger", "MEMORY_MAX_TRACES"));
+        Assert.Equal(["127.0.0.1:${JAEGER_PORT:-16686}:16686", "127.0.0.1:${JAEGER_OTLP_PORT:-4318}:4318"], jaeger.Strings("ports"));
+        Assert.Null(Service("pulse-api").Get("depends_on")?.Get("jaeger"));
     }
 
     [Fact]
@@ -32,7 +47,22 @@ public sealed partial class ComposeTests
         Assert.Equal("true", api.Text("read_only"));
         Assert.Equal(["/tmp"], api.Strings("tmpfs"));
         Assert.Equal(["ALL"], api.Strings("cap_drop"));
-        Assert.Contains("127.0.0.1:8080:8080", api.Strings("ports"));
+        Assert.Contains("127.0.0.1:${PULSE_PORT:-8080}:8080", api.Strings("ports"));
+        Assert.Equal("${PULSE_IMAGE:-pulse-api:local}", api.Text("image"));
+    }
+
+    [Fact]
+    public void TheOverrideOnlyGivesGrafanaAndJaegerAProfile()
+    {
+        var services = (YamlMappingNode)Yaml.Load(Containers.ComposeProject.OverrideFile).Get("services")!;
+
+        Assert.Equal(["grafana", "jaeger"], services.Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
+        foreach (var name in new[] { "grafana", "jaeger" })
+        {
+            var service = (YamlMappingNode)services.Children[new YamlScalarNode(name)];
+            Assert.Equal(["profiles"], service.Children.Keys.Select(k => k.ToString()));
+            Assert.Equal([name], service.Strings("profiles"));
+        }
     }
 
     [Fact]
@@ -136,6 +166,72 @@ public sealed partial class ComposeTests
             File.Delete(emptyEnv);
         }
     }
+
+    [RequiresToolsFact("docker-compose")]
+    public async Task WithoutOptionalSettingsTheStackUsesPorts8080And9090AndTheLocallyBuiltImage()
+    {
+        var resolved = await ResolvedConfigAsync("compose.yaml");
+        var services = resolved.Get("services")!;
+
+        Assert.Equal("pulse-api:local", services.Get("pulse-api")!.Text("image"));
+        Assert.Equal(["127.0.0.1:8080:8080/tcp"], Ports(services.Get("pulse-api")!));
+        Assert.Equal(["127.0.0.1:9090:9090/tcp"], Ports(services.Get("prometheus")!));
+        Assert.Equal(["127.0.0.1:3000:3000/tcp"], Ports(services.Get("grafana")!));
+    }
+
+    /// <summary>A resolved service's ports as HOST_IP:PUBLISHED:TARGET/PROTOCOL, from Compose v1's short form or v2's long form.</summary>
+    private static List<string> Ports(YamlNode service) =>
+    [
+        .. service.Items("ports").Select(port => port is YamlMappingNode mapping
+            ? $"{mapping.Text("host_ip")}:{mapping.Text("published")}:{mapping.Text("target")}/{mapping.Text("protocol")}"
+            : ((YamlScalarNode)port).Value!),
+    ];
+
+    [RequiresToolsFact("docker-compose")]
+    public async Task DockerComposeReadsTheOverrideAsGrafanaAndJaegerWithProfilesAndEverythingElseUnchanged()
+    {
+        var alone = await ResolvedConfigAsync("compose.yaml");
+        var both = await ResolvedConfigAsync("compose.yaml", Containers.ComposeProject.OverrideFile);
+
+        foreach (var name in new[] { "grafana", "jaeger" })
+        {
+            var service = (YamlMappingNode)both.Get("services")!.Get(name)!;
+            Assert.Equal([name], service.Strings("profiles"));
+            service.Children.Remove(new YamlScalarNode("profiles"));
+        }
+
+        Assert.Equal(Canonical(alone), Canonical(both));
+    }
+
+    /// <summary>`docker-compose config` of the files, with both passwords set and no .env read.</summary>
+    private static async Task<YamlMappingNode> ResolvedConfigAsync(params string[] files)
+    {
+        var emptyEnv = Path.GetTempFileName();
+        try
+        {
+            var result = await ProcessRunner.RunAsync(
+                "env",
+                ["-u", "PULSE_PORT", "-u", "PROMETHEUS_PORT", "-u", "GRAFANA_PORT", "-u", "JAEGER_PORT", "-u", "JAEGER_OTLP_PORT", "-u", "PULSE_IMAGE", "GRAFANA_ADMIN_PASSWORD=test-admin", "POSTGRES_PASSWORD=test-db",
+                 "docker-compose", "--project-directory", Repository.Root, "--env-file", emptyEnv, .. files.SelectMany(f => new[] { "-f", Repository.PathOf(f) }), "config"],
+                timeout: TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var stream = new YamlStream();
+            stream.Load(new StringReader(result.StandardOutput));
+            return (YamlMappingNode)stream.Documents[0].RootNode;
+        }
+        finally
+        {
+            File.Delete(emptyEnv);
+        }
+    }
+
+    /// <summary>A YAML tree as text with mapping keys and sequence items sorted: compose does not keep their order when it merges files.</summary>
+    private static string Canonical(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => "{" + string.Join(",", mapping.Children.Select(c => $"{c.Key}:{Canonical(c.Value)}").Order(StringComparer.Ordinal)) + "}",
+        YamlSequenceNode sequence => "[" + string.Join(",", sequence.Children.Select(Canonical).Order(StringComparer.Ordinal)) + "]",
+        _ => node.ToString(),
+    };
 
     [GeneratedRegex("^([0-9]+)m$")]
     private static partial Regex MemoryLimitRegex();

@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Pulse.Testing;
 
 namespace Pulse.Stack.Tests;
 
 /// <summary>
-/// The Dockerfile and its build context. No Docker engine runs where the tests run, so the image is checked by
-/// construction: its instructions, what .dockerignore sends to the builder, and the build stage's own
-/// <c>dotnet publish</c> run on exactly that context, whose output then serves and passes its healthcheck.
+/// The Dockerfile and its build context, checked by construction without a container engine: its instructions,
+/// what .dockerignore sends to the builder, and the build stage's own <c>dotnet publish</c> run on exactly that
+/// context, whose output then serves and passes its healthcheck. The built image itself is run by the container
+/// checks (<see cref="Containers.ServiceImageTests"/> and the other classes in Containers/).
 /// </summary>
 public sealed class ContainerImageTests
 {
@@ -99,9 +101,11 @@ public sealed class ContainerImageTests
             var build = Image.Stages[0];
             Assert.Equal("/src", build.Single("WORKDIR"));
             Assert.Equal(". .", build.Single("COPY"));
+            // $TARGETARCH is what BuildKit and buildah set for the image's platform: here, this machine's.
+            Assert.Equal("TARGETARCH", build.Single("ARG"));
             var publish = build.Single("RUN").Split(' ', StringSplitOptions.RemoveEmptyEntries)
                 .Where(word => !word.StartsWith("--mount=", StringComparison.Ordinal))
-                .Select(word => word == "/app/publish" ? Path.Combine(work, "app") : word)
+                .Select(word => word switch { "/app/publish" => Path.Combine(work, "app"), "$TARGETARCH" => TargetArchitecture, _ => word })
                 .ToList();
             Assert.Equal(["dotnet", "publish"], publish.Take(2));
 
@@ -109,6 +113,9 @@ public sealed class ContainerImageTests
             Assert.True(published.ExitCode == 0, published.ToString());
             var dll = Path.Combine(work, "app", "Pulse.Api.dll");
             Assert.True(File.Exists(dll), published.ToString());
+            // Only this platform's native SQLite library, not one for every platform.
+            Assert.True(File.Exists(Path.Combine(work, "app", "libe_sqlite3.so")), published.ToString());
+            Assert.False(Directory.Exists(Path.Combine(work, "app", "runtimes")), published.ToString());
 
             // The HEALTHCHECK's command fails (exit 1) while nothing listens ...
             var port = FreePort.Next();
@@ -144,6 +151,14 @@ public sealed class ContainerImageTests
             Directory.Delete(work, recursive: true);
         }
     }
+
+    /// <summary>This machine's architecture as Docker names platforms (TARGETARCH).</summary>
+    private static string TargetArchitecture => RuntimeInformation.OSArchitecture switch
+    {
+        Architecture.X64 => "amd64",
+        Architecture.Arm64 => "arm64",
+        var other => throw new PlatformNotSupportedException($"No TARGETARCH for {other}."),
+    };
 
     private static Process StartService(string dll, int port)
     {

@@ -11,7 +11,7 @@ public sealed partial class PrometheusRulesTests
     private const string RulesDirectory = "deploy/prometheus/rules";
     private const string RuleTestsDirectory = "deploy/prometheus/tests";
 
-    /// <summary>The alerts issue 5 asks for: the seed's four, its CloudWatch alarm, target down and descriptors.</summary>
+    /// <summary>The threshold alerts: CPU, memory, 5xx rate, p95 latency, the error burst (the CloudWatch ErrorCount alarm in PromQL), target down and descriptors.</summary>
     private static readonly string[] RequiredAlerts =
     [
         "PulseHighCpu", "PulseHighMemory", "PulseHigh5xxRate", "PulseHighP95Latency",

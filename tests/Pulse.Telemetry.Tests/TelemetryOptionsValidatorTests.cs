@@ -36,6 +36,32 @@ public sealed class TelemetryOptionsValidatorTests
         Assert.Contains("Telemetry:Http:SizeBuckets:0 must be a positive finite number", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void ASamplingRatioThatIsNotAProbabilityIsRejectedNamingTheSetting(double ratio)
+    {
+        var options = new TelemetryOptions { Tracing = { SamplingRatio = ratio } };
+
+        var section = new TelemetryOptionsValidator().Validate(null, options);
+        var part = new TracingOptionsValidator().Validate(null, options.Tracing);
+
+        Assert.Contains("Telemetry:Tracing:SamplingRatio must be between 0 and 1", section.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Telemetry:Tracing:SamplingRatio must be between 0 and 1", part.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.25)]
+    [InlineData(1.0)]
+    public void SamplingRatiosFromZeroToOneAreAccepted(double ratio)
+    {
+        var result = new TelemetryOptionsValidator().Validate(null, new TelemetryOptions { Tracing = { SamplingRatio = ratio } });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
     [Fact]
     public void PathsMustStartWithSlashAndPortMustBeInRange()
     {

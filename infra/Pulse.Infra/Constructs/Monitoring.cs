@@ -260,49 +260,29 @@ internal sealed class Monitoring : Construct
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         }));
 
-        AddAlarm("TaskFailures", new Alarm(this, "TaskFailuresAlarm", new AlarmProps
-        {
-            AlarmName = $"{settings.ResourcePrefix}-ecs-task-fail",
-            AlarmDescription = "A task failed to start or its essential container exited. Notifies.",
-            Metric = taskFailures.Metric,
-            Threshold = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            EvaluationPeriods = 1,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        }));
+        AddAlarm("TaskFailures", AnyEvent(
+            "TaskFailuresAlarm",
+            "ecs-task-fail",
+            "A task failed to start or its essential container exited. Notifies.",
+            taskFailures.Metric));
 
-        AddAlarm("TaskFailureEvents", new Alarm(this, "TaskFailureEventsUndelivered", new AlarmProps
-        {
-            AlarmName = $"{settings.ResourcePrefix}-ecs-task-fail-undelivered",
-            AlarmDescription = "EventBridge could not write task-failure events to their log group (FailedInvocations), so ecs-task-fail would stay silent. Notifies.",
-            Metric = taskFailures.FailedInvocations,
-            Threshold = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            EvaluationPeriods = 1,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        }));
+        AddAlarm("TaskFailureEvents", AnyEvent(
+            "TaskFailureEventsUndelivered",
+            "ecs-task-fail-undelivered",
+            "EventBridge could not write task-failure events to their log group (FailedInvocations), so ecs-task-fail would stay silent. Notifies.",
+            taskFailures.FailedInvocations));
 
-        AddAlarm("RotationFailed", new Alarm(this, "SecretRotationFailed", new AlarmProps
-        {
-            AlarmName = $"{settings.ResourcePrefix}-secret-rotation-failed",
-            AlarmDescription = "Rotating the database password failed (RotationFailed); the previous password stays valid, so nothing breaks yet. Notifies.",
-            Metric = rotation.RotationFailures,
-            Threshold = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            EvaluationPeriods = 1,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        }));
+        AddAlarm("RotationFailed", AnyEvent(
+            "SecretRotationFailed",
+            "secret-rotation-failed",
+            "Rotating the database password failed (RotationFailed); the previous password stays valid, so nothing breaks yet. Notifies.",
+            rotation.RotationFailures));
 
-        AddAlarm("RotationRedeploy", new Alarm(this, "RotationRedeployFailed", new AlarmProps
-        {
-            AlarmName = $"{settings.ResourcePrefix}-rotation-redeploy-failed",
-            AlarmDescription = "The password rotated but the service was not redeployed (event undelivered, execution failed or timed out): running tasks cannot open new database connections. Pages.",
-            Metric = rotation.RedeployFailures,
-            Threshold = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            EvaluationPeriods = 1,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        }));
+        AddAlarm("RotationRedeploy", AnyEvent(
+            "RotationRedeployFailed",
+            "rotation-redeploy-failed",
+            "The password rotated but the service was not redeployed (event undelivered, execution failed or timed out): running tasks cannot open new database connections. Pages.",
+            rotation.RedeployFailures));
     }
 
     private Topic EncryptedTopic(string id, string name, string displayName, StackKey key, string? email)
@@ -462,6 +442,18 @@ internal sealed class Monitoring : Construct
         Left = left,
         Width = 6,
         Height = 6,
+    });
+
+    /// <summary>An alarm on a count of events: one event in a period is enough, and no data means none happened.</summary>
+    private Alarm AnyEvent(string id, string name, string description, IMetric events) => new(this, id, new AlarmProps
+    {
+        AlarmName = $"{settings.ResourcePrefix}-{name}",
+        AlarmDescription = description,
+        Metric = events,
+        Threshold = 1,
+        ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        EvaluationPeriods = 1,
+        TreatMissingData = TreatMissingData.NOT_BREACHING,
     });
 
     private void AddAlarm(string role, Alarm alarm)

@@ -7,6 +7,7 @@ using Amazon.CDK.AWS.Logs;
 using Constructs;
 using Pulse.Infra.Constructs;
 using Pulse.Infra.Settings;
+using Pulse.Slo.CloudWatch;
 using Pulse.Telemetry;
 
 namespace Pulse.Infra.Stacks;
@@ -14,10 +15,14 @@ namespace Pulse.Infra.Stacks;
 /// <summary>
 /// The running service: ECS cluster, Fargate task and service in the app subnets behind the public ALB,
 /// autoscaling, the CloudWatch dashboard and alarms, task-failure detection, the redeploy after each password
-/// rotation and, optionally, Prometheus on AWS.
+/// rotation, the service level objectives' burn-rate alarms (from the SLO alarm plan) and, optionally,
+/// Prometheus on AWS.
 /// </summary>
 internal sealed class ServiceStack : Stack
 {
+    /// <summary>The namespace the container writes its EMF metrics to (AWS_EMF_NAMESPACE), and where the alarms read them.</summary>
+    private const string EmfNamespace = EmfMetrics.DefaultNamespace;
+
     public ServiceStack(
         Construct scope,
         string id,
@@ -25,6 +30,7 @@ internal sealed class ServiceStack : Stack
         NetworkStack? networkStack,
         IRepository repository,
         DataStack data,
+        AlarmPlan sloPlan,
         IStackProps props)
         : base(scope, id, props)
     {
@@ -87,7 +93,7 @@ internal sealed class ServiceStack : Stack
                 [ServiceContract.Environment.HttpPorts] = ServiceContract.HttpPort.ToString(CultureInfo.InvariantCulture),
                 [ServiceContract.Environment.PrometheusPort] = ServiceContract.ManagementPort.ToString(CultureInfo.InvariantCulture),
                 [ServiceContract.Environment.DatabaseProvider] = ServiceContract.Environment.PostgresProvider,
-                [EmfMetrics.NamespaceVariable] = EmfMetrics.DefaultNamespace,
+                [EmfMetrics.NamespaceVariable] = EmfNamespace,
                 [EmfMetrics.ServiceNameVariable] = settings.EmfServiceName,
             },
             // Credentials reach the container only as ECS secrets, resolved by the agent from the secret's JSON keys.
@@ -190,13 +196,33 @@ internal sealed class ServiceStack : Stack
         RotationRedeploy = new SecretRotationRedeploy(this, "RotationRedeploy", settings, data.Secret, Service, Key, eventLogs);
         Monitoring = new Monitoring(this, "Monitoring", settings, Service, LoadBalancer, TaskFailures, RotationRedeploy, AppLogs, Key);
 
+        // The SLO burn-rate alarms follow the alarms setting, like every other alarm (they notify the same topics).
+        if (Monitoring.Topic is { } alarmTopic && Monitoring.PageTopic is { } pageTopic)
+        {
+            ServiceLevelObjectives = new ServiceLevelObjectives(this, "ServiceLevelObjectives", settings, sloPlan, EmfNamespace, alarmTopic, pageTopic);
+            Monitoring.DeploymentAlarms.AddRange(ServiceLevelObjectives.DeploymentGates.Select(g => g.AlarmName!));
+            if (Monitoring.Dashboard is { } sloDashboard)
+            {
+                ServiceLevelObjectives.AddWidgets(sloDashboard);
+            }
+        }
+
         // Next to the circuit breaker (tasks that never become healthy), the deployment alarms roll back a
-        // deployment whose healthy tasks fail users; Monitoring.DeploymentAlarms is the one list to extend.
+        // deployment whose healthy tasks fail users (and, through the SLO fast-burn composites, one that burns the
+        // error budget fast); Monitoring.DeploymentAlarms is the one list to extend.
         if (Monitoring.DeploymentAlarms.Count > 0)
         {
             Service.EnableDeploymentAlarms(
                 [.. Monitoring.DeploymentAlarms],
                 new DeploymentAlarmOptions { Behavior = AlarmBehavior.ROLLBACK_ON_ALARM });
+        }
+
+        // Named rather than referenced (the list holds names), so CloudFormation would not know the service needs
+        // them: the composites read only EMF metrics, never the service, so the service can depend on them, and
+        // every alarm a deployment watches exists before the first deployment starts.
+        if (ServiceLevelObjectives is not null)
+        {
+            Service.Node.AddDependency(ServiceLevelObjectives.DeploymentGates.ToArray<IDependable>());
         }
 
         if (settings.ImageTag is null)
@@ -255,6 +281,9 @@ internal sealed class ServiceStack : Stack
     public SecretRotationRedeploy RotationRedeploy { get; }
 
     public Monitoring Monitoring { get; }
+
+    /// <summary>The SLO burn-rate and composite alarms, or null when the environment's alarms are off.</summary>
+    public ServiceLevelObjectives? ServiceLevelObjectives { get; }
 
     /// <summary>
     /// On-demand and Spot weights from <see cref="EnvironmentSettings.SpotPercent"/>; below 100 % Spot the

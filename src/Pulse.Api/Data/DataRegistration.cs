@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Pulse.Api.Data;
 
@@ -11,6 +12,9 @@ internal static class DataRegistration
 {
     /// <summary>Npgsql's meter (connection pool, command durations), exported with the service's own metrics.</summary>
     public const string NpgsqlMeterName = "Npgsql";
+
+    /// <summary>EF Core's name of its SQLite provider, the one database whose commands EF Core's instrumentation traces.</summary>
+    public const string SqliteProviderName = "Microsoft.EntityFrameworkCore.Sqlite";
 
     /// <summary>The <c>db_client_connection_pool_name</c> label of Npgsql's metrics (by default the connection string).</summary>
     public const string PoolName = "pulse";
@@ -61,6 +65,14 @@ internal static class DataRegistration
             .AddView(instrument => instrument.Meter.Name == NpgsqlMeterName && instrument.Name == "db.client.connection.count"
                 ? new MetricStreamConfiguration { Name = "db.client.connections" }
                 : null));
+
+        // Database spans, children of the request's span, whenever the application traces (this adds to its
+        // TracerProvider and creates none, so with tracing off nothing listens and no span is made). PostgreSQL:
+        // Npgsql's own spans, one per command. SQLite has no tracing of its own: EF Core's instrumentation, kept
+        // to SQLite so that a PostgreSQL command is not traced twice.
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing
+            .AddNpgsql()
+            .AddEntityFrameworkCoreInstrumentation(ef => ef.Filter = (provider, _) => provider == SqliteProviderName));
         return builder;
     }
 }

@@ -36,8 +36,12 @@ internal static class ServiceDefaults
 
         // Readable lines for a person at a terminal in Development (what `dotnet run` starts); one JSON object
         // per line everywhere else (containers, production), for log collectors. When stdout stalls, lines
-        // are dropped rather than blocking requests behind the console logger's queue.
+        // are dropped rather than blocking requests behind the console logger's queue. A JSON line written inside
+        // a request carries its scopes: first the request's trace and span ids (the W3C ids of its server span,
+        // exported when the trace is sampled), then ASP.NET Core's connection and request ids.
         builder.Logging.ClearProviders();
+        builder.Logging.Configure(options =>
+            options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         if (builder.Environment.IsDevelopment())
         {
             builder.Logging.AddSimpleConsole(options => options.TimestampFormat = "HH:mm:ss ");
@@ -46,6 +50,7 @@ internal static class ServiceDefaults
         {
             builder.Logging.AddJsonConsole(options =>
             {
+                options.IncludeScopes = true;
                 options.UseUtcTimestamp = true;
                 options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
                 options.JsonWriterOptions = new() { Indented = false };

@@ -1,7 +1,7 @@
 namespace Pulse.LoadGen.Scenarios;
 
 /// <summary>
-/// The seed's "Generate traffic" script (seeds/000_72ed48be7ac63abf.txt) as a steady stream: each round
+/// The reference traffic script (a curl loop over the three greeting routes) as a steady stream: each round
 /// sends <c>GET /</c> and <c>GET /Welcome?name=…</c>, and every 15th round also <c>GET /error</c>, whose 500
 /// is intended (it feeds the error panels and alarms). That is 31 requests per 15 rounds, 1 of them an
 /// intended error (3.2%).

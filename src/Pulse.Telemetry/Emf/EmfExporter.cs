@@ -210,6 +210,9 @@ internal sealed partial class EmfExporter : IHostedLifecycleService, IDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            // The next boundary of the wall clock. If the loop was held up past a boundary (a flush or the machine
+            // slower than one interval), that interval is not written on its own: its measurements go out with the
+            // next one, stamped with the next one's start, so stamps stay whole intervals and never repeat.
             var boundaryMs = (nowMs / _intervalMs + 1) * _intervalMs;
             try
             {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Pulse.Telemetry.Hosting;
 
@@ -27,10 +28,15 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
     /// <see cref="PulseMeterProviderBuilderExtensions.AddPulseProcessMetrics"/>, the meters of
     /// <see cref="TelemetryOptions.AdditionalMeters"/>, the Prometheus exporter (listening on the management port
     /// when one is set), the CloudWatch EMF exporter and OTLP export when an endpoint is set, each as its part of
-    /// the section says. The OpenTelemetry resource's service name comes from OpenTelemetry's own settings
-    /// (<c>OTEL_SERVICE_NAME</c>, then <c>service.name</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>), else from the EMF
-    /// service name. With <c>Telemetry:Enabled=false</c> nothing is added, and <c>UsePulseHttpMetrics()</c> and
-    /// <c>MapPulseMetrics()</c> add nothing either. Settings are validated when the host starts.
+    /// the section says. When <see cref="TracingOptions.Enabled"/> and an OTLP endpoint for traces is configured
+    /// (<c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>, else <see cref="OtlpOptions.Endpoint"/>, else
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>), it also adds a TracerProvider with
+    /// <see cref="PulseTracerProviderBuilderExtensions.AddPulseTracing(TracerProviderBuilder)"/> and an OTLP exporter;
+    /// otherwise there is no TracerProvider at all. The OpenTelemetry resource's service name comes from
+    /// OpenTelemetry's own settings (<c>OTEL_SERVICE_NAME</c>, then <c>service.name</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>),
+    /// else from the EMF service name. With <c>Telemetry:Enabled=false</c> nothing is added, and
+    /// <c>UsePulseHttpMetrics()</c> and <c>MapPulseMetrics()</c> add nothing either. Settings are validated when the
+    /// host starts.
     /// </summary>
     /// <param name="builder">The application builder.</param>
     /// <param name="configure">Applied after the <c>Telemetry</c> section is bound.</param>
@@ -80,8 +86,9 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
         });
         services.AddOptions<PrometheusOptions>().Configure<IOptions<TelemetryOptions>>((exposition, section) => section.Value.Prometheus.CopyTo(exposition));
         services.AddOptions<EmfOptions>().Configure<IOptions<TelemetryOptions>>((emf, section) => section.Value.Emf.CopyTo(emf));
+        services.AddOptions<TracingOptions>().Configure<IOptions<TelemetryOptions>>((tracing, section) => section.Value.Tracing.CopyTo(tracing));
 
-        services.AddOpenTelemetry()
+        var openTelemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource
                 .AddService(settings.Emf.ServiceName)
 
@@ -125,6 +132,16 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
                 }
             });
 
+        // Spans only when they have somewhere to go: without an endpoint there is no TracerProvider, so no listener
+        // samples ASP.NET Core's or the database client's activities.
+        if (settings.Tracing.Enabled && OtlpTraces.HasEndpoint(settings, builder.Configuration))
+        {
+            var configuration = builder.Configuration;
+            openTelemetry.WithTracing(tracing => tracing
+                .AddPulseTracing()
+                .AddOtlpExporter(exporter => OtlpTraces.Configure(exporter, settings.Otlp, configuration)));
+        }
+
         if (prometheus && settings.Prometheus.Port is { } port)
         {
             ManagementPort.Listen(builder.WebHost, port);
@@ -158,6 +175,84 @@ public static class PulseTelemetryWebApplicationBuilderExtensions
             target.Add(item);
         }
     }
+}
+
+/// <summary>
+/// Where spans go over OTLP. Most specific first: OpenTelemetry's traces-only variable, Pulse's endpoint for both
+/// signals, OpenTelemetry's endpoint for every signal; each read from configuration, so environment variables and
+/// the command line alike. The exporter reads the general variables itself (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>,
+/// <c>_PROTOCOL</c>, <c>_HEADERS</c>, <c>_TIMEOUT</c>, and the batch settings <c>OTEL_BSP_*</c>) but not the
+/// traces-only ones, so those and Pulse's endpoint are given to it explicitly.
+/// </summary>
+internal static class OtlpTraces
+{
+    public const string TracesEndpointVariable = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+    public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string TracesProtocolVariable = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
+    public const string ProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
+
+    /// <summary>
+    /// Whether spans have somewhere to go. A standard variable that is set must be an http or https address, and
+    /// a protocol one of the specification's two binary transports.
+    /// </summary>
+    public static bool HasEndpoint(TelemetryOptions settings, IConfiguration configuration)
+    {
+        var failures = new List<string>();
+        var endpoints = new[] { TracesEndpointVariable, EndpointVariable }.Where(v => IsSet(configuration, v)).ToList();
+        foreach (var variable in endpoints)
+        {
+            if (!Uri.TryCreate(configuration[variable], UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{variable} must be an absolute http or https address (got '{configuration[variable]}').");
+            }
+        }
+
+        foreach (var variable in new[] { TracesProtocolVariable, ProtocolVariable }.Where(v => IsSet(configuration, v)))
+        {
+            if (Protocol(configuration[variable]) is null)
+            {
+                failures.Add($"{variable} must be http/protobuf or grpc (got '{configuration[variable]}').");
+            }
+        }
+
+        return failures.Count > 0
+            ? throw new OptionsValidationException(TracesEndpointVariable, typeof(TelemetryOptions), failures)
+            : endpoints.Count > 0 || settings.Otlp.Endpoint is not null;
+    }
+
+    public static void Configure(OtlpExporterOptions exporter, OtlpOptions otlp, IConfiguration configuration)
+    {
+        var pulseProtocol = otlp.Protocol == OtlpProtocol.Grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+        if (IsSet(configuration, TracesEndpointVariable))
+        {
+            // Used as given (the variable names the full URL, /v1/traces included), with its own protocol if set.
+            exporter.Endpoint = new Uri(configuration[TracesEndpointVariable]!);
+            exporter.Protocol = Protocol(configuration[TracesProtocolVariable]) ?? Protocol(configuration[ProtocolVariable]) ?? pulseProtocol;
+        }
+        else if (otlp.Endpoint is { } endpoint)
+        {
+            // A programmatic OTLP/HTTP endpoint is used as given, so it needs the signal path.
+            exporter.Protocol = pulseProtocol;
+            exporter.Endpoint = pulseProtocol == OtlpExportProtocol.HttpProtobuf && endpoint.AbsolutePath is "/" or ""
+                ? new Uri(endpoint, "v1/traces")
+                : endpoint;
+        }
+        else
+        {
+            // OTEL_EXPORTER_OTLP_ENDPOINT, which the exporter read (and appends /v1/traces to for HTTP). The transport is
+            // the specification's default unless a variable names one (the .NET exporter's own default is gRPC).
+            exporter.Protocol = Protocol(configuration[TracesProtocolVariable]) ?? Protocol(configuration[ProtocolVariable]) ?? pulseProtocol;
+        }
+    }
+
+    private static bool IsSet(IConfiguration configuration, string key) => !string.IsNullOrWhiteSpace(configuration[key]);
+
+    private static OtlpExportProtocol? Protocol(string? value) => value?.Trim() switch
+    {
+        "http/protobuf" => OtlpExportProtocol.HttpProtobuf,
+        "grpc" => OtlpExportProtocol.Grpc,
+        _ => null,
+    };
 }
 
 /// <summary>Adds the management port to the addresses the server listens on.</summary>

@@ -24,8 +24,7 @@ internal sealed class HttpMetricsMiddleware
     private readonly RequestDelegate _next;
     private readonly HttpInstruments _instruments;
     private readonly InFlightRequests _inFlight;
-    private readonly HashSet<string> _excludedPaths;
-    private readonly PathString[] _excludedPrefixes;
+    private readonly ExcludedPaths _excludedPaths;
     private readonly bool _tagRequestIdentity;
 
     public HttpMetricsMiddleware(RequestDelegate next, HttpInstruments instruments, InFlightRequests inFlight, IOptions<HttpTelemetryOptions> options)
@@ -35,16 +34,14 @@ internal sealed class HttpMetricsMiddleware
         _instruments = instruments;
         _inFlight = inFlight;
         var settings = options.Value;
-        var excluded = settings.ExcludedPaths;
-        _excludedPaths = new HashSet<string>(excluded.Where(p => !p.EndsWith("/*", StringComparison.Ordinal)), StringComparer.OrdinalIgnoreCase);
-        _excludedPrefixes = [.. excluded.Where(p => p.EndsWith("/*", StringComparison.Ordinal)).Select(p => new PathString(p[..^2]))];
+        _excludedPaths = new ExcludedPaths(settings.ExcludedPaths);
         _tagRequestIdentity = settings.TagRequestIdentity;
     }
 
     public Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        if (IsExcluded(context.Request.Path) || IsDisabled(endpoint))
+        if (_excludedPaths.Contains(context.Request.Path) || IsDisabled(endpoint))
         {
             DisableMetrics(context);
             return _next(context);
@@ -158,24 +155,6 @@ internal sealed class HttpMetricsMiddleware
                 PulseMetrics.NormalizeMethod(request.Method), route, failed ? StatusCodes.Status500InternalServerError : context.Response.StatusCode,
                 measurement.ChunkedBody?.BytesRead ?? request.ContentLength ?? 0, responseBytes);
         }
-    }
-
-    private bool IsExcluded(PathString path)
-    {
-        if (path.Value is { } value && _excludedPaths.Contains(value))
-        {
-            return true;
-        }
-
-        foreach (var prefix in _excludedPrefixes)
-        {
-            if (path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase, out var below) && below.HasValue)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool IsDisabled(Endpoint? endpoint) =>
