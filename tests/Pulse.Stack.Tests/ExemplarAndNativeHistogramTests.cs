@@ -29,18 +29,31 @@ public sealed class ExemplarAndNativeHistogramTests(TracedStackFixture stack) : 
             await traffic;
         }
 
+        // A span reaches the receiver shortly after its request's measurement: wait for every exemplar's.
+        var classic = await ExemplarsAsync(stack.Classic);
+        var native = await ExemplarsAsync(stack.Native);
+        await Wait.UntilAsync(
+            async () => (await stack.Traces.SampledTraceIdsAsync()).IsSupersetOf(classic.Concat(native).Select(e => e.TraceId)),
+            TimeSpan.FromSeconds(30),
+            "the traces of every exemplar to be known as sampled",
+            TimeSpan.FromMilliseconds(250));
+
         var sampled = await stack.Traces.SampledTraceIdsAsync();
         var unsampled = await stack.Traces.UnsampledTraceIdsAsync();
+        var spans = await stack.Traces.ServiceSpansAsync();
         Assert.NotEmpty(unsampled);
-        foreach (var (server, name) in new[] { (stack.Classic, "OpenMetrics"), (stack.Native, "protobuf") })
+        foreach (var (exemplars, name) in new[] { (classic, "OpenMetrics"), (native, "protobuf") })
         {
-            var exemplars = await ExemplarsAsync(server);
+            Assert.NotEmpty(exemplars);
             Assert.All(exemplars, e =>
             {
                 Assert.Contains(e.TraceId, sampled);
                 Assert.DoesNotContain(e.TraceId, unsampled);
                 Assert.Matches("^[0-9a-f]{16}$", e.SpanId);
                 Assert.True(e.Value is > 0 and < 10, $"{name}: exemplar of trace {e.TraceId} has the value {e.Value}");
+
+                // The exemplar's span is the service's own span of that request, as exported.
+                Assert.True(spans is null || spans.Contains((e.TraceId, e.SpanId)), $"{name}: no exported server span {e.TraceId}/{e.SpanId}");
             });
         }
     }

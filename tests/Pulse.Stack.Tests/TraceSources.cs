@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Pulse.Testing;
 
 namespace Pulse.Stack.Tests;
 
@@ -21,6 +22,9 @@ public interface ITraceSource
 
     /// <summary>Trace ids of the requests so far whose traces were not sampled.</summary>
     Task<IReadOnlySet<string>> UnsampledTraceIdsAsync();
+
+    /// <summary>The service's own spans of sampled requests, as trace id and span id, when the source sees them; null otherwise.</summary>
+    Task<IReadOnlySet<(string TraceId, string SpanId)>?> ServiceSpansAsync();
 }
 
 /// <summary>
@@ -51,6 +55,47 @@ public sealed class TraceparentSource : ITraceSource
 
     public Task<IReadOnlySet<string>> UnsampledTraceIdsAsync() => Task.FromResult<IReadOnlySet<string>>(Select(sampled: false));
 
+    public Task<IReadOnlySet<(string TraceId, string SpanId)>?> ServiceSpansAsync() => Task.FromResult<IReadOnlySet<(string, string)>?>(null);
+
     private HashSet<string> Select(bool sampled) =>
         _traces.Where(t => t.Value == sampled).Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The service's own traces: it exports its spans over OTLP to a receiver in the test (<see cref="OtlpTraceReceiver"/>),
+/// and every request carries a <c>traceparent</c> of a new trace, two in three sampled, whose decision the service's
+/// parent-based sampler follows. The sampled traces are those of the server spans the receiver got, so an
+/// exemplar's trace and span id can be checked against a span the service exported.
+/// </summary>
+public sealed class OtlpTraceSource : ITraceSource, IAsyncDisposable
+{
+    private readonly TraceparentSource _requests = new();
+    private readonly OtlpTraceReceiver _receiver;
+
+    private OtlpTraceSource(OtlpTraceReceiver receiver) => _receiver = receiver;
+
+    public static async Task<OtlpTraceSource> StartAsync() => new(await OtlpTraceReceiver.StartAsync());
+
+    public void Configure(IWebHostBuilder service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        service.UseSetting("Telemetry:Otlp:Endpoint", _receiver.Endpoint.ToString());
+
+        // Spans leave in batches every 100 ms instead of every 5 s.
+        service.UseSetting("OTEL_BSP_SCHEDULE_DELAY", "100");
+    }
+
+    public void Prepare(HttpRequestMessage request) => _requests.Prepare(request);
+
+    public Task<IReadOnlySet<string>> SampledTraceIdsAsync() =>
+        Task.FromResult<IReadOnlySet<string>>(ServerSpans().Select(s => s.TraceId).ToHashSet(StringComparer.Ordinal));
+
+    public Task<IReadOnlySet<string>> UnsampledTraceIdsAsync() => _requests.UnsampledTraceIdsAsync();
+
+    public Task<IReadOnlySet<(string TraceId, string SpanId)>?> ServiceSpansAsync() =>
+        Task.FromResult<IReadOnlySet<(string, string)>?>(ServerSpans().Select(s => (s.TraceId, s.SpanId)).ToHashSet());
+
+    public ValueTask DisposeAsync() => _receiver.DisposeAsync();
+
+    private IEnumerable<ReceivedSpan> ServerSpans() => _receiver.Spans.Where(s => s.Kind == ActivityKind.Server);
 }

@@ -10,7 +10,8 @@ namespace Pulse.Stack.Tests;
 /// stores the request duration as a native histogram, and one with exemplar storage only, which asks for
 /// OpenMetrics and stores the classic buckets. Prometheus 2.42 keeps only the native form of a histogram that
 /// has both (keeping the classic one too, <c>scrape_classic_histograms</c>, came with 2.45), so the classic
-/// estimate needs the second server. Requests go out through <see cref="Traces"/>.
+/// estimate needs the second server. Requests go out through <see cref="Traces"/>: the service traces them and
+/// exports its spans over OTLP to a receiver in the test (<see cref="OtlpTraceSource"/>).
 /// </summary>
 /// <remarks>
 /// The service's classic duration buckets are set to the schema-5 boundaries <c>2^(k/32)</c> from 2^-15 s (about
@@ -23,7 +24,7 @@ public sealed class TracedStackFixture : IAsyncLifetime
 
     private string? _configDirectory;
 
-    public ITraceSource Traces { get; } = new TraceparentSource();
+    public ITraceSource Traces { get; private set; } = new TraceparentSource();
 
     public HttpClient Service { get; private set; } = new();
 
@@ -43,6 +44,7 @@ public sealed class TracedStackFixture : IAsyncLifetime
             return;
         }
 
+        Traces = await OtlpTraceSource.StartAsync();
         var port = FreePort.Next();
         Factory = new ServiceFactory(Traces);
         Factory.UseKestrel(port);
@@ -85,6 +87,11 @@ public sealed class TracedStackFixture : IAsyncLifetime
         if (_configDirectory is not null)
         {
             Directory.Delete(_configDirectory, recursive: true);
+        }
+
+        if (Traces is IAsyncDisposable traces)
+        {
+            await traces.DisposeAsync();
         }
     }
 
