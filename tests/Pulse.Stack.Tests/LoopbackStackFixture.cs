@@ -148,7 +148,7 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
 
     /// <summary>
     /// Rounds of requests every route answers differently: 200s, a 400, a 500, a 404 and a 405 with a body. The
-    /// GETs belong to sampled traces of their own (a <c>traceparent</c> with the sampled flag), so that the
+    /// requests belong to sampled traces of their own (a <c>traceparent</c> with the sampled flag), so that the
     /// latency buckets carry exemplars.
     /// </summary>
     private static async Task DriveTrafficAsync(Uri service, ConcurrentDictionary<string, bool> sampledTraces, CancellationToken stop)
@@ -159,19 +159,30 @@ public sealed class LoopbackStackFixture : IAsyncLifetime
         {
             foreach (var path in paths)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
-                var traceId = ActivityTraceId.CreateRandom().ToHexString();
-                sampledTraces[traceId] = true;
-                request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+                using var request = Traced(HttpMethod.Get, path, sampledTraces);
                 using var response = await client.SendAsync(request, stop);
             }
 
-            using var body = new StringContent("""{"name":"Ada"}""", Encoding.UTF8, "application/json");
-            using var post = await client.PostAsync(new Uri("/Welcome", UriKind.Relative), body, stop);
+            using var post = Traced(HttpMethod.Post, "/Welcome", sampledTraces);
+            post.Content = new StringContent("""{"name":"Ada"}""", Encoding.UTF8, "application/json");
+            using var posted = await client.SendAsync(post, stop);
 
             // Pacing, not waiting for a condition: a steady few dozen requests per second.
             await Task.Delay(TimeSpan.FromMilliseconds(100), stop);
         }
+    }
+
+    /// <summary>
+    /// A request of a new sampled trace. Every request carries one, so that every exemplar's trace is known: a
+    /// TracerProvider of another test in this process samples, by its own rule, the requests that carry none.
+    /// </summary>
+    private static HttpRequestMessage Traced(HttpMethod method, string path, ConcurrentDictionary<string, bool> sampledTraces)
+    {
+        var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        sampledTraces[traceId] = true;
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        return request;
     }
 
     /// <summary>Fails when the traffic generator has stopped with an error, so a test does not wait for data in vain.</summary>
