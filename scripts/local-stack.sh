@@ -11,7 +11,8 @@
 #
 # Settings (environment): PULSE_PORT (8080), PROMETHEUS_PORT (9090), NODE_EXPORTER_PORT (9100),
 # POSTGRES_PORT (55432, beside a system cluster on 5432), LOCAL_STACK_POSTGRES (auto | off),
-# LOCAL_STACK_DIR (.local-stack), PULSE_API_DLL (run this build instead of publishing one).
+# LOCAL_STACK_DIR (.local-stack), PULSE_API_DLL (run this build instead of publishing one),
+# LOCAL_STACK_NATIVE_HISTOGRAMS (auto | on | off: auto is on from Prometheus 2.45, see start_prometheus).
 # Debian packages: prometheus, prometheus-node-exporter, optionally postgresql.
 set -euo pipefail
 
@@ -34,7 +35,7 @@ die() { echo "local-stack: $*" >&2; exit 1; }
 say() { echo "local-stack: $*"; }
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -238,19 +239,50 @@ start_node_exporter() {
     fail_start node-exporter
 }
 
-# The repository's prometheus.yml and rules; only the compose service names become loopback addresses.
+# Whether the installed Prometheus is at least version $1.$2.
+prometheus_at_least() {
+  local version major minor
+  version="$(prometheus --version 2>&1 | sed -n 's/^prometheus, version \([0-9][0-9]*\)\.\([0-9][0-9]*\).*/\1 \2/p' | head -n 1)"
+  [ -n "$version" ] || return 1
+  major="${version% *}"
+  minor="${version#* }"
+  ((major > $1 || (major == $1 && minor >= $2)))
+}
+
+# The repository's prometheus.yml and rules; only the compose service names become loopback addresses, and the
+# configuration is fitted to the installed version. Exemplar storage is always on. Native histograms (scraped
+# over protobuf) are on from 2.45, which keeps a histogram's classic buckets beside its native ones
+# (scrape_classic_histograms: the dashboards and SLO rules read the classic ones); an older Prometheus, Debian
+# 12's 2.42 among them, stores only the native form of a histogram that has both and rejects that setting, so it
+# gets exemplar storage only and the setting is left out (LOCAL_STACK_NATIVE_HISTOGRAMS=on: native histograms
+# anyway, without the request duration's classic series). From 3.0 the setting is always_scrape_classic_histograms.
 start_prometheus() {
-  local config="$state/prometheus"
+  local config="$state/prometheus" features="exemplar-storage" classic=(-e "")
+  case "${LOCAL_STACK_NATIVE_HISTOGRAMS:-auto}" in
+    auto | on | off) ;;
+    *) die "LOCAL_STACK_NATIVE_HISTOGRAMS must be auto, on or off (got '${LOCAL_STACK_NATIVE_HISTOGRAMS}')" ;;
+  esac
+  if prometheus_at_least 2 45; then
+    [ "${LOCAL_STACK_NATIVE_HISTOGRAMS:-auto}" = off ] || features+=",native-histograms"
+    if prometheus_at_least 3 0; then
+      classic=(-e "s/scrape_classic_histograms:/always_scrape_classic_histograms:/")
+    fi
+  else
+    [ "${LOCAL_STACK_NATIVE_HISTOGRAMS:-auto}" != on ] || features+=",native-histograms"
+    classic=(-e "/scrape_classic_histograms:/d")
+  fi
   rm -rf "$config"
   mkdir -p "$config"
   cp -R "$root/deploy/prometheus/rules" "$config/rules"
-  sed -e "s/\"pulse-api:8080\"/\"127.0.0.1:$api_port\"/" -e "s/\"node-exporter:9100\"/\"127.0.0.1:$node_port\"/" \
+  sed -e "s/\"pulse-api:8080\"/\"127.0.0.1:$api_port\"/" -e "s/\"node-exporter:9100\"/\"127.0.0.1:$node_port\"/" "${classic[@]}" \
     "$root/deploy/prometheus/prometheus.yml" >"$config/prometheus.yml"
   if ! grep -q "\"127.0.0.1:$api_port\"" "$config/prometheus.yml" || ! grep -q "\"127.0.0.1:$node_port\"" "$config/prometheus.yml"; then
     die "deploy/prometheus/prometheus.yml no longer names the targets pulse-api:8080 and node-exporter:9100"
   fi
+  say "Prometheus features: $features"
   start_background prometheus "--storage.tsdb.path=$state/prometheus-data" prometheus --config.file="$config/prometheus.yml" \
-    --storage.tsdb.path="$state/prometheus-data" --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle
+    --storage.tsdb.path="$state/prometheus-data" --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle \
+    --enable-feature="$features"
   wait_for 30 "" http_ok "$prometheus_port" /-/ready || fail_start prometheus
   if http_ok "$prometheus_port" /alerts; then prometheus_ui=""; else prometheus_ui="/classic"; fi
   save_ports

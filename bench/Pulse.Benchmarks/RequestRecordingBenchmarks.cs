@@ -15,6 +15,8 @@ namespace Pulse.Benchmarks;
 /// and the in-flight count. The baseline makes the same calls on instruments nobody listens to.
 /// <see cref="Emf"/> adds the CloudWatch EMF exporter (Aggregated, the default), which reads the same
 /// aggregation as intervals: the request then also updates the series' exponential histogram.
+/// <see cref="Sampled"/> records while a sampled activity is current, as a request of a sampled trace does: the
+/// duration then also becomes its bucket's exemplar.
 /// </summary>
 [MemoryDiagnoser]
 public class RequestRecordingBenchmarks
@@ -29,13 +31,33 @@ public class RequestRecordingBenchmarks
     private Histogram<double> _silentDuration = null!;
     private Histogram<long> _silentSize = null!;
     private Meter _silentMeter = null!;
+    private Activity? _request;
 
     /// <summary>Whether the EMF exporter (Aggregated mode) is on, as it is by default.</summary>
     [Params(false, true)]
     public bool Emf { get; set; }
 
+    /// <summary>Whether a sampled activity is current while the request is recorded (tracing on, trace kept).</summary>
+    [Params(false, true)]
+    public bool Sampled { get; set; }
+
+    /// <summary>
+    /// Synchronous, so that the activity it starts stays current on the thread that runs the benchmarks (an async
+    /// method's changes to <see cref="Activity.Current"/> end with it).
+    /// </summary>
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup()
+    {
+        SetupAsync().GetAwaiter().GetResult();
+        if (Sampled)
+        {
+            _request = new Activity("Microsoft.AspNetCore.Hosting.HttpRequestIn");
+            _request.SetParentId(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+            _request.Start();
+        }
+    }
+
+    private async Task SetupAsync()
     {
         var builder = WebApplication.CreateSlimBuilder([$"--Telemetry:Emf:Enabled={Emf}"]);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -57,6 +79,7 @@ public class RequestRecordingBenchmarks
     [GlobalCleanup]
     public async Task CleanupAsync()
     {
+        _request?.Dispose();
         await _app!.StopAsync();
         await _app.DisposeAsync();
         _silentMeter.Dispose();

@@ -65,4 +65,11 @@ public class ScrapeBenchmarks
         var scrape = await _scraper.ScrapeAsync(openMetrics: true, CancellationToken.None);
         return scrape!.Body.Length;
     }
+
+    [Benchmark]
+    public async Task<int> ScrapeTenThousandSeriesAsProtobuf()
+    {
+        var scrape = await _scraper.ScrapeAsync(ExpositionFormat.Protobuf, CancellationToken.None);
+        return scrape!.Body.Length;
+    }
 }

@@ -52,6 +52,12 @@ public sealed class HttpTelemetryOptions
     /// <summary>Whether requests carry their request id and trace id as extra tags (set by a per-request EMF exporter).</summary>
     internal bool TagRequestIdentity { get; set; }
 
+    /// <summary>Whether the request aggregation keeps exemplars (set by a Prometheus exporter that writes them).</summary>
+    internal bool RecordExemplars { get; set; }
+
+    /// <summary>Whether the request aggregation keeps the cumulative exponential histogram (set by a Prometheus exporter with native histograms).</summary>
+    internal bool KeepExponential { get; set; }
+
     /// <summary>
     /// Whether the OpenTelemetry SDK aggregates the request duration and body sizes too, for the MeterProvider's
     /// other readers (set by <c>AddPulseTelemetry()</c> when OTLP export is on). Pulse's exporters never need it.
@@ -92,11 +98,27 @@ public sealed class PrometheusOptions
     /// </summary>
     public int? Port { get; set; }
 
+    /// <summary>
+    /// Give each bucket of <c>http_request_duration_seconds</c> an exemplar in the OpenMetrics and protobuf
+    /// expositions (never in the 0.0.4 text format): the latest request of that bucket measured while its trace was
+    /// sampled, with its trace and span id. Requests of unsampled traces, or with tracing off, carry none.
+    /// </summary>
+    public bool Exemplars { get; set; } = true;
+
+    /// <summary>
+    /// Give <c>http_request_duration_seconds</c> native-histogram buckets (schema 5) beside its classic ones in the
+    /// protobuf exposition, which a Prometheus with native histograms enabled asks for. Keeping them costs each
+    /// request one exponential-bucket update (none when the EMF exporter keeps them anyway).
+    /// </summary>
+    public bool NativeHistograms { get; set; } = true;
+
     internal void CopyTo(PrometheusOptions target)
     {
         target.Enabled = Enabled;
         target.Path = Path;
         target.Port = Port;
+        target.Exemplars = Exemplars;
+        target.NativeHistograms = NativeHistograms;
     }
 }
 

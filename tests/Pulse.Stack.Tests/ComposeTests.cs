@@ -101,6 +101,18 @@ public sealed partial class ComposeTests
     }
 
     [Fact]
+    public void PrometheusStoresExemplarsAndNativeHistogramsAndKeepsTheServicesClassicBuckets()
+    {
+        var prometheus = Service("prometheus");
+        Assert.StartsWith("prom/prometheus:v2.", prometheus.Text("image"), StringComparison.Ordinal);
+        Assert.Contains("--enable-feature=exemplar-storage,native-histograms", prometheus.Strings("command"));
+
+        // Prometheus 2.45 to 2.x: the dashboards and SLO rules read http_request_duration_seconds_bucket.
+        var job = Yaml.Load("deploy/prometheus/prometheus.yml").Items("scrape_configs").Single(j => j.Text("job_name") == "pulse-api");
+        Assert.Equal("true", job.Text("scrape_classic_histograms"));
+    }
+
+    [Fact]
     public void GrafanasAdminPasswordAndThePostgresPasswordComeFromDotEnvWithNoDefault()
     {
         var example = Repository.Read(".env.example");

@@ -78,14 +78,16 @@ internal sealed record Panel(int Id, string Type, string Title, string? DataSour
             ? [.. targets.EnumerateArray().Select(t => new Target(
                 t.GetProperty("refId").GetString()!,
                 t.GetProperty("expr").GetString()!,
-                t.TryGetProperty("datasource", out var tds) ? tds.GetProperty("uid").GetString() : null))]
+                t.TryGetProperty("datasource", out var tds) ? tds.GetProperty("uid").GetString() : null,
+                t.TryGetProperty("exemplar", out var exemplar) && exemplar.GetBoolean()))]
             : [],
         panel);
 
     public bool IsRow => Type == "row";
 }
 
-internal sealed record Target(string RefId, string Expression, string? DataSourceUid);
+/// <summary>A panel query; <paramref name="Exemplar"/>: Grafana also asks Prometheus for the exemplars of its series.</summary>
+internal sealed record Target(string RefId, string Expression, string? DataSourceUid, bool Exemplar);
 
 internal sealed partial record Variable(string Name, string Query, bool IncludeAll, string? AllValue, bool DefaultsToAll, string? DataSourceUid)
 {

@@ -146,6 +146,42 @@ public sealed class LiveStackTests(LoopbackStackFixture stack) : IClassFixture<L
     }
 
     [RequiresToolsFact("prometheus", "prometheus-node-exporter")]
+    public async Task EveryPanelThatShowsExemplarsFindsThoseOfTheSampledRequests()
+    {
+        var panels = Dashboards.LoadAll()
+            .SelectMany(d => d.Panels.SelectMany(p => p.Targets.Where(t => t.Exemplar).Select(t => (Dashboard: d, Panel: p, Target: t))))
+            .ToList();
+        Assert.NotEmpty(panels);
+
+        await WaitUntilNoProblemsAsync(
+            async () =>
+            {
+                var problems = new List<string>();
+                foreach (var (dashboard, panel, target) in panels)
+                {
+                    var variables = await ResolveVariablesAsync(dashboard, problems);
+                    var end = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                    var query = Uri.EscapeDataString(Dashboards.Substitute(target.Expression, variables));
+                    var series = await stack.ApiAsync($"api/v1/query_exemplars?query={query}&start={end - 600}&end={end}");
+                    var traceIds = series.EnumerateArray()
+                        .SelectMany(s => s.GetProperty("exemplars").EnumerateArray())
+                        .Select(e => e.GetProperty("labels").GetProperty("trace_id").GetString()!)
+                        .ToList();
+                    var sampled = stack.SampledTraceIds.ToHashSet(StringComparer.Ordinal);
+                    if (traceIds.Count == 0)
+                    {
+                        problems.Add($"{dashboard} / {panel.Title} / {target.RefId}: no exemplars");
+                    }
+
+                    problems.AddRange(traceIds.Where(id => !sampled.Contains(id)).Select(id => $"{dashboard} / {panel.Title}: exemplar of trace {id}, which no request had"));
+                }
+
+                return problems;
+            },
+            "some panels that show exemplars find none");
+    }
+
+    [RequiresToolsFact("prometheus", "prometheus-node-exporter")]
     public async Task EveryRecordingAndAlertRuleLoadsParsesAndEvaluatesWithoutError()
     {
         var expected = PrometheusRulesTests.Rules().Count();

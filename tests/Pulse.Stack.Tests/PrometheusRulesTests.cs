@@ -39,13 +39,33 @@ public sealed partial class PrometheusRulesTests
     private static Task<ProcessResult> PromtoolAsync(params string[] arguments) =>
         ProcessRunner.RunAsync(ExternalTools.Require("promtool"), arguments, timeout: TimeSpan.FromMinutes(5), workingDirectory: Repository.Root);
 
+    /// <summary>
+    /// Checked as scripts/local-stack.sh gives it to Debian's Prometheus 2.42, whose promtool this is: that version
+    /// predates <c>scrape_classic_histograms</c> (2.45), which the compose stack's Prometheus reads.
+    /// </summary>
     [RequiresToolsFact("promtool")]
     public async Task PromtoolAcceptsThePrometheusConfigurationAndTheRuleFilesItLoads()
     {
-        var result = await PromtoolAsync("check", "config", ConfigFile);
+        var directory = Directory.CreateTempSubdirectory("pulse-promtool-config-").FullName;
+        try
+        {
+            var rules = Directory.CreateDirectory(Path.Combine(directory, "rules")).FullName;
+            foreach (var file in RuleFiles())
+            {
+                File.Copy(file, Path.Combine(rules, Path.GetFileName(file)));
+            }
 
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains($"SUCCESS: {RuleFiles().Length} rule files found", result.StandardOutput, StringComparison.Ordinal);
+            var config = Path.Combine(directory, "prometheus.yml");
+            await File.WriteAllTextAsync(config, LoopbackStackFixture.FitToDebianPrometheus(Repository.Read(ConfigFile)));
+            var result = await PromtoolAsync("check", "config", config);
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains($"SUCCESS: {RuleFiles().Length} rule files found", result.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [RequiresToolsFact("promtool")]

@@ -27,9 +27,10 @@ public sealed class PrometheusServer : IAsyncDisposable
 
     /// <summary>
     /// Starts Prometheus with <paramref name="configFile"/> (rule files it names are resolved relative to
-    /// that file, as Prometheus does) and waits until it reports ready.
+    /// that file, as Prometheus does) and <paramref name="arguments"/> (feature flags, say), and waits until it
+    /// reports ready.
     /// </summary>
-    public static async Task<PrometheusServer> StartAsync(string configFile, TimeSpan? readyTimeout = null)
+    public static async Task<PrometheusServer> StartAsync(string configFile, TimeSpan? readyTimeout = null, IEnumerable<string>? arguments = null)
     {
         var binary = ExternalTools.Require("prometheus");
         var directory = Directory.CreateTempSubdirectory("pulse-prometheus-").FullName;
@@ -40,14 +41,16 @@ public sealed class PrometheusServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
+        string[] all =
+        [
             $"--config.file={configFile}",
             $"--storage.tsdb.path={Path.Combine(directory, "data")}",
             $"--web.listen-address=127.0.0.1:{port}",
             "--web.enable-lifecycle",
             "--log.level=warn",
-        })
+            .. arguments ?? [],
+        ];
+        foreach (var argument in all)
         {
             start.ArgumentList.Add(argument);
         }
@@ -108,6 +111,49 @@ public sealed class PrometheusServer : IAsyncDisposable
 
         var value = result[0].GetProperty("value")[1].GetString()!;
         return double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The exemplars stored for the series <paramref name="selector"/> selects over the last
+    /// <paramref name="window"/>, as the <c>data</c> array of <c>/api/v1/query_exemplars</c> (one entry per series).
+    /// </summary>
+    public async Task<JsonElement> QueryExemplarsAsync(string selector, TimeSpan window, CancellationToken cancellationToken = default)
+    {
+        var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        var start = end - window.TotalSeconds;
+        var url = string.Create(
+            CultureInfo.InvariantCulture,
+            $"api/v1/query_exemplars?query={Uri.EscapeDataString(selector)}&start={start:0.###}&end={end:0.###}");
+        using var response = await _http.GetAsync(url, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        if (body.GetProperty("status").GetString() != "success")
+        {
+            throw new InvalidOperationException($"Exemplar query '{selector}' failed: {body}");
+        }
+
+        return body.GetProperty("data").Clone();
+    }
+
+    /// <summary>Runs an instant query at <paramref name="time"/> and returns the first sample's value, or null when it returned no series.</summary>
+    public async Task<double?> QueryScalarAtAsync(string promql, DateTimeOffset time, CancellationToken cancellationToken = default)
+    {
+        var url = string.Create(
+            CultureInfo.InvariantCulture,
+            $"api/v1/query?query={Uri.EscapeDataString(promql)}&time={time.ToUnixTimeMilliseconds() / 1000.0:0.###}");
+        using var response = await _http.GetAsync(url, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        if (body.GetProperty("status").GetString() != "success")
+        {
+            throw new InvalidOperationException($"Query '{promql}' failed: {body}");
+        }
+
+        var result = body.GetProperty("data").GetProperty("result");
+        if (result.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        return double.Parse(result[0].GetProperty("value")[1].GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture);
     }
 
     /// <summary>The scrape targets Prometheus knows, as the <c>/api/v1/targets</c> document.</summary>

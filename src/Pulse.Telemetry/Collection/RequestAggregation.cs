@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace Pulse.Telemetry.Collection;
 
@@ -29,16 +30,36 @@ internal sealed class RequestAggregation
     private readonly double[] _durationBounds;
     private readonly double[] _sizeBounds;
     private readonly Lock _readersLock = new();
+    private readonly bool _exemplars;
+    private readonly TimeProvider _clock;
     private volatile int _intervalReaders;
     private long _created;
 
     /// <param name="durationBounds">Upper bounds of the duration buckets in seconds, ascending (+Inf implied).</param>
     /// <param name="sizeBounds">Upper bounds of the body-size buckets in bytes, ascending (+Inf implied).</param>
-    public RequestAggregation(IEnumerable<double> durationBounds, IEnumerable<double> sizeBounds)
+    /// <param name="exemplars">
+    /// Keep, per duration bucket, the latest duration measured while a recorded (sampled) activity was current,
+    /// with its trace and span id: the trace-based exemplar filter.
+    /// </param>
+    /// <param name="cumulativeExponential">
+    /// Keep the exponential histogram whatever reads it (a native histogram), not only while interval readers do.
+    /// </param>
+    /// <param name="clock">The clock of the exemplars' timestamps; the system's when null.</param>
+    public RequestAggregation(
+        IEnumerable<double> durationBounds, IEnumerable<double> sizeBounds, bool exemplars = false, bool cumulativeExponential = false, TimeProvider? clock = null)
     {
         _durationBounds = [.. durationBounds];
         _sizeBounds = [.. sizeBounds];
+        _exemplars = exemplars;
+        KeepsExponential = cumulativeExponential;
+        _clock = clock ?? TimeProvider.System;
     }
+
+    /// <summary>Whether every series keeps its exponential histogram from its first measurement (see the constructor).</summary>
+    public bool KeepsExponential { get; }
+
+    /// <summary>Whether duration buckets keep exemplars.</summary>
+    public bool KeepsExemplars => _exemplars;
 
     /// <summary>Upper bounds of the duration buckets, without +Inf.</summary>
     public ReadOnlySpan<double> DurationBounds => _durationBounds;
@@ -46,7 +67,10 @@ internal sealed class RequestAggregation
     /// <summary>Upper bounds of the size buckets, without +Inf.</summary>
     public ReadOnlySpan<double> SizeBounds => _sizeBounds;
 
-    /// <summary>Interval readers registered so far: while there are none, no exponential histogram is kept.</summary>
+    /// <summary>
+    /// Interval readers registered so far: while there are none, and <see cref="KeepsExponential"/> is off, no
+    /// exponential histogram is kept.
+    /// </summary>
     public int IntervalReaderCount => _intervalReaders;
 
     /// <summary>Records a request's duration as the hosting layer measured it.</summary>
@@ -61,7 +85,17 @@ internal sealed class RequestAggregation
             return;
         }
 
-        series.RecordDuration(seconds, BucketOf(_durationBounds, seconds), this);
+        // The trace-based exemplar filter (OpenTelemetry metrics SDK, "TraceBased"): only a measurement taken
+        // while a sampled span is current carries its trace, so every exemplar leads to a trace that was kept.
+        // The hosting layer measures the duration before it stops the request's activity, which is still current.
+        if (_exemplars && Activity.Current is { Recorded: true } activity)
+        {
+            var exemplar = new TraceExemplar(activity.TraceId, activity.SpanId, seconds, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+            series.RecordDuration(seconds, BucketOf(_durationBounds, seconds), this, exemplar);
+            return;
+        }
+
+        series.RecordDuration(seconds, BucketOf(_durationBounds, seconds), this, default);
     }
 
     /// <summary>Records a request's body sizes.</summary>
@@ -81,7 +115,7 @@ internal sealed class RequestAggregation
         var snapshots = new List<SeriesSnapshot>(_series.Count);
         foreach (var series in _series.Values)
         {
-            snapshots.Add(series.Snapshot());
+            snapshots.Add(series.Snapshot(KeepsExponential));
         }
 
         // A ConcurrentDictionary enumerates in no particular order; the exposition is stable in creation order.

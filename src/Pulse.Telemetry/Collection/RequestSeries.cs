@@ -1,11 +1,13 @@
+using System.Diagnostics;
+
 namespace Pulse.Telemetry.Collection;
 
 /// <summary>
 /// Everything measured about the requests of one method, route and status code, cumulative since the series
 /// was created: the duration in classic buckets (Prometheus) and in a base-2 exponential histogram at scale 5
-/// (EMF, and what a native histogram is made of), its sum and count, the body sizes in classic buckets, and the
-/// minimum and maximum duration since each interval reader last looked. One short lock per series guards it,
-/// taken once per measurement and once per series by a reader, so a reader always sees a consistent state
+/// (EMF, and what a native histogram is made of), its sum and count, the latest exemplar of each duration
+/// bucket, the body sizes in classic buckets, and the minimum and maximum duration since each interval reader
+/// last looked. One short lock per series guards it, taken once per measurement and once per series by a reader, so a reader always sees a consistent state
 /// (count equal to the buckets' total) and never holds up a request for longer than a copy of the counts.
 /// </summary>
 internal sealed class RequestSeries
@@ -19,6 +21,7 @@ internal sealed class RequestSeries
     private double _durationSum;
     private long _count;
     private long[] _exponential = [];
+    private TraceExemplar[]? _exemplars;
     private int _exponentialOffset;
     private long _zeroCount;
     private long _requestSizeSum;
@@ -49,18 +52,28 @@ internal sealed class RequestSeries
     /// <summary>Position among the host's series by creation, which keeps the exposition in a stable order.</summary>
     public long Order { get; }
 
-    /// <summary>Records one duration in the classic bucket <paramref name="bucket"/>, and for interval readers in the exponential histogram.</summary>
-    public void RecordDuration(double seconds, int bucket, RequestAggregation owner)
+    /// <summary>
+    /// Records one duration in the classic bucket <paramref name="bucket"/>, with its exemplar unless that is
+    /// empty, and for interval readers or a native histogram in the exponential histogram.
+    /// </summary>
+    public void RecordDuration(double seconds, int bucket, RequestAggregation owner, in TraceExemplar exemplar)
     {
         Enter();
         _durationCounts[bucket]++;
         _durationSum += seconds;
         _count++;
+        if (!exemplar.IsEmpty)
+        {
+            // One exemplar per bucket, the latest: memory stays bounded by the buckets, and the exposition shows
+            // the most recent request of each bucket (OpenMetrics 1.0 "Exemplars": a bucket MAY have one).
+            _exemplars ??= new TraceExemplar[_durationCounts.Length];
+            _exemplars[bucket] = exemplar;
+        }
 
         // Read under the lock: a reader that registers sets its baseline under the same lock, so every
         // measurement is either in its baseline or in both its count and its buckets.
         var readers = owner.IntervalReaderCount;
-        if (readers > 0)
+        if (readers > 0 || owner.KeepsExponential)
         {
             if (seconds > 0)
             {
@@ -106,13 +119,17 @@ internal sealed class RequestSeries
         Exit();
     }
 
-    /// <summary>The cumulative state, for an exposition.</summary>
-    public SeriesSnapshot Snapshot()
+    /// <summary>The cumulative state, for an exposition, with the exponential histogram when <paramref name="exponential"/>.</summary>
+    public SeriesSnapshot Snapshot(bool exponential)
     {
         var snapshot = new SeriesSnapshot(
             Order, Method, Route, StatusCode, new long[_durationCounts.Length], new long[_requestSizeCounts.Length], new long[_responseSizeCounts.Length]);
         Enter();
         _durationCounts.CopyTo(snapshot.DurationCounts, 0);
+        snapshot.Exemplars = _exemplars is null ? null : (TraceExemplar[])_exemplars.Clone();
+        snapshot.Exponential = !exponential || _exponential.Length == 0 ? [] : (long[])_exponential.Clone();
+        snapshot.ExponentialOffset = _exponentialOffset;
+        snapshot.ZeroCount = _zeroCount;
         _requestSizeCounts.CopyTo(snapshot.RequestSizeCounts, 0);
         _responseSizeCounts.CopyTo(snapshot.ResponseSizeCounts, 0);
         snapshot.DurationSum = _durationSum;
@@ -277,6 +294,29 @@ internal sealed class SeriesSnapshot(
 
     /// <summary>Requests whose sizes were recorded: the total of either size's counts.</summary>
     public long SizeCount { get; set; }
+
+    /// <summary>The latest exemplar of each classic duration bucket (empty where none); null when none was kept.</summary>
+    public TraceExemplar[]? Exemplars { get; set; }
+
+    /// <summary>
+    /// Cumulative counts of the exponential histogram (scale <see cref="ExponentialIndex.Scale"/>): bucket
+    /// <c>ExponentialOffset + i</c> holds <c>Exponential[i]</c>; empty when none is kept.
+    /// </summary>
+    public long[] Exponential { get; set; } = [];
+
+    public int ExponentialOffset { get; set; }
+
+    /// <summary>Durations of zero (or less), which no exponential bucket holds.</summary>
+    public long ZeroCount { get; set; }
+}
+
+/// <summary>
+/// A duration measured while a sampled activity was current: the trace and span it belongs to, the value, and
+/// when it was recorded (Unix milliseconds). The default value is the empty exemplar.
+/// </summary>
+internal readonly record struct TraceExemplar(ActivityTraceId TraceId, ActivitySpanId SpanId, double Value, long UnixMilliseconds)
+{
+    public bool IsEmpty => TraceId == default;
 }
 
 /// <summary>

@@ -103,8 +103,10 @@ public static class PulseMeterProviderBuilderExtensions
 
     /// <summary>
     /// Adds the Prometheus exporter: a pull reader whose collections are written, on each scrape, in the
-    /// Prometheus text format 0.0.4 or OpenMetrics 1.0.0 with Pulse's HTTP schema. Served by
-    /// <c>app.MapPulseMetrics(name)</c>. Defaults: path <c>/metrics</c>, no management port.
+    /// Prometheus text format 0.0.4, OpenMetrics 1.0.0 (with exemplars) or the protobuf format (with exemplars and
+    /// the request duration's native histogram) with Pulse's HTTP schema. Served by
+    /// <c>app.MapPulseMetrics(name)</c>. Defaults: path <c>/metrics</c>, no management port, exemplars and native
+    /// histograms on.
     /// </summary>
     /// <param name="builder">The MeterProvider's builder.</param>
     /// <param name="name">Name of the options (and of the endpoint that serves this exporter); null for the default.</param>
@@ -125,7 +127,16 @@ public static class PulseMeterProviderBuilderExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrometheusOptions>, PrometheusOptionsValidator>());
             services.TryAddSingleton<HostMeterScope>();
             services.TryAddSingleton<AddedParts>();
-            services.TryAddKeyedSingleton(optionsName, static (sp, _) => new PrometheusScraper(sp.GetService<RequestAggregation>()));
+            services.TryAddKeyedSingleton(optionsName, (sp, _) => new PrometheusScraper(
+                sp.GetService<RequestAggregation>(), sp.GetRequiredService<IOptionsMonitor<PrometheusOptions>>().Get(optionsName)));
+
+            // What this exporter writes, the request aggregation keeps.
+            services.AddOptions<HttpTelemetryOptions>().Configure<IOptionsMonitor<PrometheusOptions>>((http, prometheus) =>
+            {
+                var settings = prometheus.Get(optionsName);
+                http.RecordExemplars |= settings.Exemplars;
+                http.KeepExponential |= settings.NativeHistograms;
+            });
             services.TryAddSingleton<ManagementPorts>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ManagementPortPolicy>());
         });
@@ -243,7 +254,10 @@ public static class PulseMeterProviderBuilderExtensions
                 var http = sp.GetRequiredService<IOptions<HttpTelemetryOptions>>().Value;
                 return new RequestAggregation(
                     http.DurationBuckets.Count > 0 ? http.DurationBuckets : PulseMetrics.Http.DefaultDurationBuckets,
-                    http.SizeBuckets.Count > 0 ? http.SizeBuckets : PulseMetrics.Http.DefaultSizeBuckets);
+                    http.SizeBuckets.Count > 0 ? http.SizeBuckets : PulseMetrics.Http.DefaultSizeBuckets,
+                    exemplars: http.RecordExemplars,
+                    cumulativeExponential: http.KeepExponential,
+                    clock: sp.GetService<TimeProvider>());
             });
             services.TryAddSingleton<HttpRequestListener>();
         });

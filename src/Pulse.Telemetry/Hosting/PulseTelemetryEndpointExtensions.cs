@@ -47,7 +47,7 @@ public static class PulseTelemetryEndpointExtensions
     /// <summary>
     /// Serves the exposition of the Prometheus exporter added with <c>AddPulsePrometheus(name)</c>, on its
     /// <see cref="PrometheusOptions.Path"/> for GET and HEAD, in the format the <c>Accept</c> header prefers
-    /// (0.0.4 text or OpenMetrics 1.0.0), gzip when accepted. With <see cref="PrometheusOptions.Port"/> set, the
+    /// (0.0.4 text, OpenMetrics 1.0.0 or protobuf), gzip when accepted. With <see cref="PrometheusOptions.Port"/> set, the
     /// endpoint answers only on that management port, the port answers nothing else (404), and nothing on it is
     /// measured. Maps nothing when <c>AddPulseTelemetry()</c> found the exposition turned off.
     /// </summary>

@@ -5,11 +5,16 @@ using Microsoft.Net.Http.Headers;
 
 namespace Pulse.Telemetry.Prometheus;
 
-/// <summary>Answers a scrape: negotiates the format from <c>Accept</c> and compresses when <c>Accept-Encoding</c> allows gzip.</summary>
+/// <summary>
+/// Answers a scrape: negotiates the format from <c>Accept</c> (0.0.4 text, OpenMetrics 1.0.0 or protobuf) and
+/// compresses when <c>Accept-Encoding</c> allows gzip.
+/// </summary>
 internal sealed class PrometheusEndpoint(PrometheusScraper scraper)
 {
     public const string TextContentType = "text/plain; version=0.0.4; charset=utf-8";
     public const string OpenMetricsContentType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    public const string ProtobufContentType = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+    private const string ProtobufMediaType = "application/vnd.google.protobuf";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -22,15 +27,20 @@ internal sealed class PrometheusEndpoint(PrometheusScraper scraper)
             return;
         }
 
-        var openMetrics = PrefersOpenMetrics(request.Headers.Accept);
-        var scrape = await scraper.ScrapeAsync(openMetrics, context.RequestAborted);
+        var format = Negotiate(request.Headers.Accept);
+        var scrape = await scraper.ScrapeAsync(format, context.RequestAborted);
         if (scrape is null)
         {
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
 
-        response.ContentType = openMetrics ? OpenMetricsContentType : TextContentType;
+        response.ContentType = format switch
+        {
+            ExpositionFormat.Protobuf => ProtobufContentType,
+            ExpositionFormat.OpenMetrics => OpenMetricsContentType,
+            _ => TextContentType,
+        };
         response.Headers.CacheControl = "no-store";
         response.Headers.Vary = "Accept, Accept-Encoding";
         if (HttpMethods.IsHead(request.Method))
@@ -55,22 +65,30 @@ internal sealed class PrometheusEndpoint(PrometheusScraper scraper)
     }
 
     /// <summary>
-    /// True when the client ranks OpenMetrics 1.0.0 at least as high as the 0.0.4 text format
-    /// (RFC 9110 §12.5.1 quality values). Prometheus itself sends OpenMetrics first.
+    /// The format the client ranks highest (RFC 9110 §12.5.1 quality values): protobuf only when asked for by its
+    /// full media type (<c>proto=io.prometheus.client.MetricFamily</c>, <c>encoding=delimited</c>), OpenMetrics
+    /// 1.0.0, else the 0.0.4 text format, which <c>*/*</c>, <c>text/*</c> and anything unparsable get. On equal
+    /// quality protobuf comes first, then OpenMetrics: Prometheus lists them in that order when it wants them.
     /// </summary>
-    internal static bool PrefersOpenMetrics(StringValues accept)
+    internal static ExpositionFormat Negotiate(StringValues accept)
     {
         if (!MediaTypeHeaderValue.TryParseList(accept, out var mediaTypes))
         {
-            return false;
+            return ExpositionFormat.Text;
         }
 
-        double openMetrics = -1, text = -1;
+        double protobuf = -1, openMetrics = -1, text = -1;
         foreach (var mediaType in mediaTypes)
         {
             var quality = mediaType.Quality ?? 1.0;
             var version = GetParameter(mediaType, "version");
-            if (mediaType.MediaType.Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase)
+            if (mediaType.MediaType.Equals(ProtobufMediaType, StringComparison.OrdinalIgnoreCase)
+                && GetParameter(mediaType, "proto") == "io.prometheus.client.MetricFamily"
+                && GetParameter(mediaType, "encoding") == "delimited")
+            {
+                protobuf = Math.Max(protobuf, quality);
+            }
+            else if (mediaType.MediaType.Equals("application/openmetrics-text", StringComparison.OrdinalIgnoreCase)
                 && (version is null || version == "1.0.0"))
             {
                 openMetrics = Math.Max(openMetrics, quality);
@@ -82,7 +100,12 @@ internal sealed class PrometheusEndpoint(PrometheusScraper scraper)
             }
         }
 
-        return openMetrics > 0 && openMetrics >= text;
+        if (protobuf > 0 && protobuf >= openMetrics && protobuf >= text)
+        {
+            return ExpositionFormat.Protobuf;
+        }
+
+        return openMetrics > 0 && openMetrics >= text ? ExpositionFormat.OpenMetrics : ExpositionFormat.Text;
     }
 
     internal static bool AcceptsGzip(StringValues acceptEncoding)

@@ -11,13 +11,21 @@ namespace Pulse.Telemetry.Schema;
 /// Pulse's Prometheus schema applied to one collection of OpenTelemetry metrics: which family each stream
 /// becomes (OpenTelemetry's Prometheus compatibility rules for any stream, see <see cref="PrometheusNaming"/>),
 /// Pulse's label names and bounded values for the HTTP families, and the two HTTP families derived from the
-/// one aggregation of the request duration. What is written is the <see cref="TextExposition"/>'s business.
+/// one aggregation of the request duration. What is written is the <see cref="Exposition"/>'s business.
 /// Not thread-safe: one collection at a time.
 /// </summary>
 internal sealed class PrometheusSchema
 {
     private static readonly PrometheusFamily RequestDurationFamily = PrometheusFamily.Histogram(
         PulseMetrics.Http.RequestDuration, "Duration of HTTP requests in seconds.", "seconds");
+
+    /// <summary>
+    /// The zero threshold of the request duration's native histogram: the upper bound of the lowest exponential
+    /// bucket, which also holds every duration below it (about 0.97 µs; see <see cref="ExponentialIndex.MinIndex"/>),
+    /// so that the zero bucket, <c>[-threshold, threshold]</c>, holds exactly what that bucket and the zero
+    /// durations hold.
+    /// </summary>
+    public static readonly double NativeZeroThreshold = ExponentialIndex.LowerBound(ExponentialIndex.MinIndex + 1);
 
     private static readonly PrometheusFamily RequestSizeFamily = PrometheusFamily.Histogram(
         PulseMetrics.Http.RequestSize, "Size of HTTP request bodies.", "bytes");
@@ -38,7 +46,11 @@ internal sealed class PrometheusSchema
     /// <c>http_response_size_bytes</c>. Before the SDK's batch, so that these names are claimed first: when the SDK
     /// aggregates the same measurements for another reader (OTLP), its streams of the same names are left out.
     /// </summary>
-    public static void WriteRequests(TextExposition exposition, RequestAggregation requests)
+    /// <param name="exposition">Where to write.</param>
+    /// <param name="requests">The aggregation.</param>
+    /// <param name="exemplars">Give each duration bucket its latest exemplar, when the aggregation keeps them.</param>
+    /// <param name="native">Give the duration its native buckets, when the aggregation keeps the exponential histogram.</param>
+    public static void WriteRequests(Exposition exposition, RequestAggregation requests, bool exemplars = false, bool native = false)
     {
         ArgumentNullException.ThrowIfNull(exposition);
         ArgumentNullException.ThrowIfNull(requests);
@@ -51,10 +63,25 @@ internal sealed class PrometheusSchema
             Add(group.Counts, s.DurationCounts);
             group.Sum += s.DurationSum;
             group.Count += s.Count;
+            group.AddExemplars(s.Exemplars);
+            group.AddExponential(s);
         });
         if (durations.Count > 0 && exposition.Claim(RequestDurationFamily.Name) && exposition.Claim(PrometheusFamily.HttpRequestsTotal.Name))
         {
-            WriteHistograms(exposition, RequestDurationFamily, durationBounds, durations);
+            exposition.Family(RequestDurationFamily.Name, RequestDurationFamily.Type, RequestDurationFamily.Help, RequestDurationFamily.Unit);
+            foreach (var group in durations)
+            {
+                UseLabels(exposition, group.Labels);
+                exposition.Histogram(
+                    RequestDurationFamily.Name,
+                    durationBounds,
+                    CollectionsMarshal.AsSpan(group.Counts),
+                    group.Sum,
+                    group.Count,
+                    exemplars ? group.ToBucketExemplars() : default,
+                    native && requests.KeepsExponential ? group.ToNativeBuckets() : null);
+            }
+
             var total = PrometheusFamily.HttpRequestsTotal;
             exposition.Family(total.Name, total.Type, total.Help, total.Unit);
             foreach (var s in series)
@@ -89,7 +116,7 @@ internal sealed class PrometheusSchema
         }
     }
 
-    public void Write(TextExposition exposition, in Batch<Metric> batch)
+    public void Write(Exposition exposition, in Batch<Metric> batch)
     {
         ArgumentNullException.ThrowIfNull(exposition);
         foreach (var metric in batch)
@@ -114,7 +141,7 @@ internal sealed class PrometheusSchema
         }
     }
 
-    private void WriteFamily(TextExposition exposition, Metric metric, PrometheusFamily family)
+    private void WriteFamily(Exposition exposition, Metric metric, PrometheusFamily family)
     {
         var headerWritten = false;
         var isLong = metric.MetricType.IsLong();
@@ -174,7 +201,7 @@ internal sealed class PrometheusSchema
     /// histogram by method and endpoint (points that differ only in status code merged) and the request
     /// counter by method, endpoint and status code (each point's count).
     /// </summary>
-    private void WriteHttpRequests(TextExposition exposition, Metric metric, PrometheusFamily family)
+    private void WriteHttpRequests(Exposition exposition, Metric metric, PrometheusFamily family)
     {
         _durations.Clear();
         _requests.Clear();
@@ -257,7 +284,7 @@ internal sealed class PrometheusSchema
         }
     }
 
-    private static void WriteHistograms(TextExposition exposition, PrometheusFamily family, double[] bounds, List<SampleGroup> groups)
+    private static void WriteHistograms(Exposition exposition, PrometheusFamily family, double[] bounds, List<SampleGroup> groups)
     {
         exposition.Family(family.Name, family.Type, family.Help, family.Unit);
         foreach (var group in groups)
@@ -281,7 +308,7 @@ internal sealed class PrometheusSchema
         return group;
     }
 
-    private static void UseLabels(TextExposition exposition, List<KeyValuePair<string, string>> labels)
+    private static void UseLabels(Exposition exposition, List<KeyValuePair<string, string>> labels)
     {
         exposition.ResetLabels();
         foreach (var (name, value) in labels)
@@ -351,6 +378,11 @@ internal sealed class PrometheusSchema
     /// <summary>Points of one stream that share a label set once a label is dropped, summed.</summary>
     private sealed class SampleGroup(List<KeyValuePair<string, string>> labels)
     {
+        private TraceExemplar[]? _exemplars;
+        private long[] _exponential = [];
+        private int _exponentialOffset;
+        private long _zeroCount;
+
         public List<KeyValuePair<string, string>> Labels { get; } = labels;
 
         public List<double> Bounds { get; } = [];
@@ -360,5 +392,94 @@ internal sealed class PrometheusSchema
         public double Sum { get; set; }
 
         public long Count { get; set; }
+
+        /// <summary>Keeps, per bucket, the latest exemplar of the series summed (one per bucket, as in each series).</summary>
+        public void AddExemplars(TraceExemplar[]? exemplars)
+        {
+            if (exemplars is null)
+            {
+                return;
+            }
+
+            _exemplars ??= new TraceExemplar[exemplars.Length];
+            for (var i = 0; i < exemplars.Length; i++)
+            {
+                if (!exemplars[i].IsEmpty && (_exemplars[i].IsEmpty || exemplars[i].UnixMilliseconds > _exemplars[i].UnixMilliseconds))
+                {
+                    _exemplars[i] = exemplars[i];
+                }
+            }
+        }
+
+        /// <summary>Adds a series' exponential histogram, widening the window to hold both.</summary>
+        public void AddExponential(SeriesSnapshot series)
+        {
+            _zeroCount += series.ZeroCount;
+            if (series.Exponential.Length == 0)
+            {
+                return;
+            }
+
+            if (_exponential.Length == 0)
+            {
+                _exponential = (long[])series.Exponential.Clone();
+                _exponentialOffset = series.ExponentialOffset;
+                return;
+            }
+
+            var low = Math.Min(_exponentialOffset, series.ExponentialOffset);
+            var high = Math.Max(_exponentialOffset + _exponential.Length, series.ExponentialOffset + series.Exponential.Length);
+            if (low != _exponentialOffset || high - low != _exponential.Length)
+            {
+                var grown = new long[high - low];
+                _exponential.CopyTo(grown, _exponentialOffset - low);
+                _exponential = grown;
+                _exponentialOffset = low;
+            }
+
+            for (var i = 0; i < series.Exponential.Length; i++)
+            {
+                _exponential[series.ExponentialOffset - _exponentialOffset + i] += series.Exponential[i];
+            }
+        }
+
+        public BucketExemplar[] ToBucketExemplars()
+        {
+            if (_exemplars is null)
+            {
+                return [];
+            }
+
+            var result = new BucketExemplar[_exemplars.Length];
+            for (var i = 0; i < result.Length; i++)
+            {
+                if (_exemplars[i] is { IsEmpty: false } e)
+                {
+                    result[i] = new BucketExemplar(e.TraceId.ToHexString(), e.SpanId.ToHexString(), e.Value, e.UnixMilliseconds);
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>
+        /// The exponential histogram as native buckets. OpenTelemetry's bucket <c>i</c> at scale <c>n</c> holds
+        /// <c>(2^(i/2^n), 2^((i+1)/2^n)]</c> and Prometheus's bucket <c>i</c> of schema <c>n</c> holds
+        /// <c>(2^((i-1)/2^n), 2^(i/2^n)]</c>: the scale is the schema and the same bucket is one index higher in
+        /// Prometheus. The lowest bucket, which also holds every duration below it, becomes the zero bucket
+        /// (<see cref="NativeZeroThreshold"/>).
+        /// </summary>
+        public NativeBuckets ToNativeBuckets()
+        {
+            var zero = _zeroCount;
+            var skip = 0;
+            if (_exponential.Length > 0 && _exponentialOffset == ExponentialIndex.MinIndex)
+            {
+                zero += _exponential[0];
+                skip = 1;
+            }
+
+            return new NativeBuckets(ExponentialIndex.Scale, NativeZeroThreshold, zero, _exponentialOffset + skip + 1, _exponential[skip..]);
+        }
     }
 }

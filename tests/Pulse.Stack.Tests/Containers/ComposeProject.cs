@@ -17,6 +17,7 @@ public sealed class ComposeProject : IAsyncLifetime
 
     private readonly ConcurrentQueue<JsonElement> _events = new();
     private string? _directory;
+    private string? _prometheusDirectory;
     private Process? _eventStream;
 
     public string Project { get; } = ContainerEngine.UniqueName("stack");
@@ -38,7 +39,7 @@ public sealed class ComposeProject : IAsyncLifetime
     private string[] Arguments =>
     [
         "-p", Project, "--project-directory", Repository.Root, "--env-file", Path.Combine(_directory!, "stack.env"),
-        "-f", Repository.PathOf("compose.yaml"), "-f", Repository.PathOf(OverrideFile),
+        "-f", Repository.PathOf("compose.yaml"), "-f", Repository.PathOf(OverrideFile), "-f", Path.Combine(_directory!, "stand-in-prometheus.yaml"),
     ];
 
     public async Task InitializeAsync()
@@ -60,6 +61,8 @@ public sealed class ComposeProject : IAsyncLifetime
             $"PULSE_PORT={ServicePort}",
             $"PROMETHEUS_PORT={PrometheusPort}",
         ]);
+
+        await WriteStandInPrometheusAsync();
 
         try
         {
@@ -112,6 +115,55 @@ public sealed class ComposeProject : IAsyncLifetime
         Prometheus.Dispose();
         Directory.Delete(_directory, recursive: true);
         _directory = null;
+        if (_prometheusDirectory is not null)
+        {
+            Directory.Delete(_prometheusDirectory, recursive: true);
+            _prometheusDirectory = null;
+        }
+    }
+
+    /// <summary>
+    /// The stand-in for compose's Prometheus image is Debian's 2.42 (deploy/test-images/prometheus), which predates
+    /// <c>scrape_classic_histograms</c> (2.45) and would drop the classic buckets of a native histogram: it runs the
+    /// configuration and flags scripts/local-stack.sh gives that version (exemplar storage only, the setting left
+    /// out), mounted over the repository's through an override. Everything else is compose.yaml's.
+    /// </summary>
+    private async Task WriteStandInPrometheusAsync()
+    {
+        _prometheusDirectory = Directory.CreateTempSubdirectory("pulse-compose-prometheus-").FullName;
+        var rules = Directory.CreateDirectory(Path.Combine(_prometheusDirectory, "rules")).FullName;
+        foreach (var file in PrometheusRulesTests.RuleFiles())
+        {
+            File.Copy(file, Path.Combine(rules, Path.GetFileName(file)));
+        }
+
+        await File.WriteAllTextAsync(
+            Path.Combine(_prometheusDirectory, "prometheus.yml"), LoopbackStackFixture.FitToDebianPrometheus(Repository.Read("deploy/prometheus/prometheus.yml")));
+
+        // The image runs as nobody: the directory and its files must be readable by anyone (containers run on Linux).
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var directory in new[] { _prometheusDirectory, rules })
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            }
+
+            foreach (var file in Directory.GetFiles(_prometheusDirectory, "*", SearchOption.AllDirectories))
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+        }
+
+        var command = Yaml.Load("compose.yaml").Get("services")!.Get("prometheus")!.Strings("command")
+            .Select(argument => argument.StartsWith("--enable-feature=", StringComparison.Ordinal) ? "--enable-feature=exemplar-storage" : argument);
+        await File.WriteAllTextAsync(Path.Combine(_directory!, "stand-in-prometheus.yaml"), $"""
+            services:
+              prometheus:
+                command: [{string.Join(", ", command.Select(a => $"\"{a}\""))}]
+                volumes:
+                  - "{_prometheusDirectory}:/etc/prometheus:ro"
+            """);
     }
 
     private void StartEventStream()

@@ -5,43 +5,30 @@ namespace Pulse.Telemetry.Formats.Prometheus;
 /// (https://prometheus.io/docs/instrumenting/exposition_formats/#text-based-format) or OpenMetrics 1.0.0
 /// (https://github.com/prometheus/OpenMetrics/blob/v1.0.0/specification/OpenMetrics.md): HELP, TYPE and
 /// (OpenMetrics only) UNIT lines, samples with escaped label values and no timestamps, cumulative
-/// <c>le</c> buckets ending in <c>+Inf</c> followed by <c>_sum</c> and <c>_count</c>, and the closing
-/// <c># EOF</c> of OpenMetrics. It knows the formats only: which families there are, and what they are
-/// called, is decided by whoever calls it. Buffers are reused from one exposition to the next; not
-/// thread-safe.
+/// <c>le</c> buckets ending in <c>+Inf</c> followed by <c>_sum</c> and <c>_count</c>, bucket exemplars
+/// (OpenMetrics only), and the closing <c># EOF</c> of OpenMetrics. Neither format carries native buckets.
 /// </summary>
-internal sealed class TextExposition
+internal sealed class TextExposition : Exposition
 {
     private readonly ExpositionWriter _out = new();
     private readonly ExpositionWriter _labels = new();
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private bool _openMetrics;
     private int _labelCount;
 
     /// <summary>The UTF-8 text written since <see cref="Begin"/>.</summary>
-    public ReadOnlySpan<byte> Written => _out.WrittenSpan;
+    public override ReadOnlySpan<byte> Written => _out.WrittenSpan;
 
     /// <summary>Starts a new exposition in OpenMetrics 1.0.0 or in the 0.0.4 text format.</summary>
     public void Begin(bool openMetrics)
     {
         _out.Reset();
-        _names.Clear();
+        ClearNames();
         _openMetrics = openMetrics;
         ResetLabels();
     }
 
-    /// <summary>
-    /// Reserves a family name. Both formats allow each family once per exposition, so a second family that
-    /// would carry the same name is left out (false): the first one wins.
-    /// </summary>
-    public bool Claim(string name) => _names.Add(name);
-
-    /// <summary>
-    /// Writes the metadata lines of a family. <paramref name="name"/> is the family name without the
-    /// <c>_total</c> that a counter's samples carry; <paramref name="unit"/> (OpenMetrics only) is empty or
-    /// the unit word the name ends with; an empty <paramref name="help"/> writes no HELP line.
-    /// </summary>
-    public void Family(string name, FamilyType type, string help, string unit)
+    /// <summary>Writes the metadata lines of a family: HELP (unless empty), TYPE and, in OpenMetrics, UNIT.</summary>
+    public override void Family(string name, FamilyType type, string help, string unit)
     {
         // The 0.0.4 format names a counter family with its _total; OpenMetrics names it without.
         var suffix = type == FamilyType.Counter && !_openMetrics ? "_total"u8 : default;
@@ -77,15 +64,14 @@ internal sealed class TextExposition
         }
     }
 
-    /// <summary>Clears the label set that the following samples carry.</summary>
-    public void ResetLabels()
+    public override void ResetLabels()
     {
         _labels.Reset();
         _labelCount = 0;
     }
 
     /// <summary>Adds a label to the set that the following samples carry; the value is escaped.</summary>
-    public void Label(string name, string value)
+    public override void Label(string name, string value)
     {
         if (_labelCount++ > 0)
         {
@@ -99,7 +85,7 @@ internal sealed class TextExposition
     }
 
     /// <summary>A counter sample: <c>name_total{labels} value</c>.</summary>
-    public void Counter(string name, long value)
+    public override void Counter(string name, long value)
     {
         Sample(name, "_total"u8);
         _out.Long(value);
@@ -107,7 +93,7 @@ internal sealed class TextExposition
     }
 
     /// <inheritdoc cref="Counter(string, long)"/>
-    public void Counter(string name, double value)
+    public override void Counter(string name, double value)
     {
         Sample(name, "_total"u8);
         _out.Double(value);
@@ -115,7 +101,7 @@ internal sealed class TextExposition
     }
 
     /// <summary>A gauge sample: <c>name{labels} value</c>.</summary>
-    public void Gauge(string name, long value)
+    public override void Gauge(string name, long value)
     {
         Sample(name, default);
         _out.Long(value);
@@ -123,7 +109,7 @@ internal sealed class TextExposition
     }
 
     /// <inheritdoc cref="Gauge(string, long)"/>
-    public void Gauge(string name, double value)
+    public override void Gauge(string name, double value)
     {
         Sample(name, default);
         _out.Double(value);
@@ -132,9 +118,11 @@ internal sealed class TextExposition
 
     /// <summary>
     /// A histogram's samples: one cumulative <c>_bucket</c> per bound (<paramref name="counts"/> are the
-    /// buckets' own counts; the last bound is +Inf), then <c>_sum</c> and <c>_count</c>.
+    /// buckets' own counts; the last bound is +Inf), each with its exemplar in OpenMetrics, then <c>_sum</c> and
+    /// <c>_count</c>. The native buckets are not written: neither text format has them.
     /// </summary>
-    public void Histogram(string name, ReadOnlySpan<double> bounds, ReadOnlySpan<long> counts, double sum, long count)
+    public override void Histogram(
+        string name, ReadOnlySpan<double> bounds, ReadOnlySpan<long> counts, double sum, long count, ReadOnlySpan<BucketExemplar> exemplars, NativeBuckets? native)
     {
         long cumulative = 0;
         for (var i = 0; i < bounds.Length; i++)
@@ -152,6 +140,11 @@ internal sealed class TextExposition
             _out.Bound(bounds[i], _openMetrics);
             _out.Raw("\"} "u8);
             _out.Long(cumulative);
+            if (_openMetrics && i < exemplars.Length && !exemplars[i].IsEmpty && exemplars[i].FitsLabelLimit)
+            {
+                Exemplar(exemplars[i]);
+            }
+
             _out.Byte((byte)'\n');
         }
 
@@ -164,12 +157,37 @@ internal sealed class TextExposition
     }
 
     /// <summary>Ends the exposition (OpenMetrics closes it with <c># EOF</c>).</summary>
-    public void End()
+    public override void End()
     {
         if (_openMetrics)
         {
             _out.Raw("# EOF\n"u8);
         }
+    }
+
+    /// <summary>
+    /// OpenMetrics 1.0 "Exemplars" (ABNF <c>exemplar = SP HASH SP labels SP number [SP timestamp]</c>): the label
+    /// set, the value and the timestamp in seconds, after the bucket's value: <c> # {trace_id="…",span_id="…"} 0.0042 1700000000.123</c>.
+    /// </summary>
+    private void Exemplar(in BucketExemplar exemplar)
+    {
+        _out.Raw(" # {"u8);
+        _out.Text(BucketExemplar.TraceIdLabel);
+        _out.Raw("=\""u8);
+        _out.Escaped(exemplar.TraceId, escapeQuote: true);
+        _out.Raw("\","u8);
+        _out.Text(BucketExemplar.SpanIdLabel);
+        _out.Raw("=\""u8);
+        _out.Escaped(exemplar.SpanId, escapeQuote: true);
+        _out.Raw("\"} "u8);
+        _out.Double(exemplar.Value);
+        _out.Byte((byte)' ');
+        _out.Long(exemplar.UnixMilliseconds / 1000);
+        _out.Byte((byte)'.');
+        var millis = exemplar.UnixMilliseconds % 1000;
+        _out.Byte((byte)('0' + (millis / 100)));
+        _out.Byte((byte)('0' + (millis / 10 % 10)));
+        _out.Byte((byte)('0' + (millis % 10)));
     }
 
     private void Sample(string name, ReadOnlySpan<byte> suffix)
@@ -185,12 +203,4 @@ internal sealed class TextExposition
 
         _out.Byte((byte)' ');
     }
-}
-
-/// <summary>The family types both text formats share.</summary>
-internal enum FamilyType
-{
-    Counter,
-    Gauge,
-    Histogram,
 }
