@@ -42,36 +42,9 @@ internal sealed class EmfRequestListener : IDisposable
 
     private void OnMeasurement(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        string? route = null;
-        string? method = null;
-        string? requestId = null;
-        string? traceId = null;
-        var status = 0;
-        foreach (var (key, value) in tags)
-        {
-            switch (key)
-            {
-                case HttpTags.Route:
-                    route = value as string;
-                    break;
-                case HttpTags.StatusCode when value is int code:
-                    status = code;
-                    break;
-                case HttpTags.Method:
-                    method = value as string;
-                    break;
-                case HttpTags.RequestId:
-                    requestId = value as string;
-                    break;
-                case HttpTags.TraceId:
-                    traceId = value as string;
-                    break;
-            }
-        }
-
-        // The same normalization as the Prometheus schema (ASP.NET Core's own "_OTHER" included), so both agree.
-        method = method is null ? PulseMetrics.OtherMethod : PulseMetrics.NormalizeMethod(method);
+        var request = RequestTags.Read(tags);
         _onRequest(new RequestSample(
-            _time.GetUtcNow().ToUnixTimeMilliseconds(), seconds, route ?? PulseMetrics.UnmatchedEndpoint, status, method, requestId, traceId));
+            _time.GetUtcNow().ToUnixTimeMilliseconds(), seconds, request.Route ?? PulseMetrics.UnmatchedEndpoint, request.StatusCode,
+            request.Method, request.RequestId, request.TraceId));
     }
 }

@@ -40,27 +40,7 @@ internal sealed class HttpRequestListener : IDisposable
 
     private void Record(double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        string? method = null;
-        string? route = null;
-        var status = 0;
-        foreach (var (key, value) in tags)
-        {
-            // The hosting layer's keys are these very constants; the length tells most keys apart at once.
-            switch (key)
-            {
-                case HttpTags.Method:
-                    method = value as string;
-                    break;
-                case HttpTags.Route:
-                    route = value as string;
-                    break;
-                case HttpTags.StatusCode when value is int code:
-                    status = code;
-                    break;
-            }
-        }
-
-        // The same normalization as everywhere else (ASP.NET Core's own "_OTHER" included).
-        _aggregation.RecordDuration(method is null ? PulseMetrics.OtherMethod : PulseMetrics.NormalizeMethod(method), route, status, seconds);
+        var request = RequestTags.Read(tags);
+        _aggregation.RecordDuration(request.Method, request.Route, request.StatusCode, seconds);
     }
 }
