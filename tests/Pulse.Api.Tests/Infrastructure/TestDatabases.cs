@@ -35,9 +35,32 @@ public sealed class PostgresDatabase(string adminConnectionString, string name, 
 
     public async ValueTask DisposeAsync()
     {
-        await using var connection = new NpgsqlConnection(adminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
+        // FORCE ends the sessions connected now, but it refuses when one of them is not ours to end (an autovacuum
+        // worker busy in the database: "must be a member of the role whose process is being terminated"), and a
+        // session opening in between makes the drop fail as "in use". Both pass within moments: close this process's
+        // idle sessions first, and try again for a while.
+        await using (var pooled = new NpgsqlConnection(ConnectionString))
+        {
+            NpgsqlConnection.ClearPool(pooled);
+        }
+
+        await Wait.UntilAsync(
+            async () =>
+            {
+                await using var connection = new NpgsqlConnection(adminConnectionString);
+                await connection.OpenAsync();
+                await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Name} WITH (FORCE)", connection);
+                try
+                {
+                    await command.ExecuteNonQueryAsync();
+                    return true;
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectInUse or PostgresErrorCodes.InsufficientPrivilege)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            $"database {Name} to be dropped");
     }
 }
